@@ -1,0 +1,58 @@
+/**
+ * The HTTP application of one instance: health, the REST API, and (as they land) MCP, WebSocket
+ * and the pages. Pure composition: `main.ts` opens KV and reads the environment, then calls this.
+ * @module
+ */
+import { Hono } from "hono";
+import { AppError } from "./lib/errors.ts";
+import { createApiApp } from "./lib/http/api.ts";
+import { errorResponse, okBody } from "./lib/http/envelope.ts";
+import type { Services } from "./lib/services.ts";
+import { SERVICE_NAME, SERVICE_VERSION } from "./lib/version.ts";
+
+const HEALTH_PROBE_TIMEOUT_MS = 2000;
+
+/** Builds the app on already-wired services. */
+export function createApp(services: Services): Hono {
+  const app = new Hono();
+
+  app.onError((error) => errorResponse(error, services.log));
+
+  app.get("/health", async (c) => {
+    const storage = await probeKv(services.kv);
+    const body = {
+      status: storage === "ok" ? "ok" : "degraded",
+      service: SERVICE_NAME,
+      version: SERVICE_VERSION,
+      timestamp: new Date().toISOString(),
+      storage,
+    };
+    return c.json(
+      storage === "ok" ? okBody(body) : { ...okBody(body), success: false },
+      storage === "ok" ? 200 : 503,
+    );
+  });
+
+  app.route("/api", createApiApp(services));
+
+  app.notFound(() => {
+    throw new AppError("NOT_FOUND", "Nothing lives at this address.");
+  });
+
+  return app;
+}
+
+async function probeKv(kv: Deno.Kv): Promise<"ok" | "unavailable"> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error("timeout")), HEALTH_PROBE_TIMEOUT_MS);
+    });
+    await Promise.race([kv.get(["health"]), timeout]);
+    return "ok";
+  } catch {
+    return "unavailable";
+  } finally {
+    clearTimeout(timer);
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Bearer tokens: HS256 JWTs signed with `JWT_SECRET` (older keys in `JWT_PREVIOUS_SECRETS` still
+ * verify, for rotation). The algorithm is pinned, `exp` is required, lifetimes are capped, `nbf`,
+ * `iss` and `aud` are honoured. The owner is `sub`, or upstream's `userId` claim.
+ * @module
+ */
+import { errors, jwtVerify, SignJWT } from "jose";
+import type { JwtConfig } from "../config.ts";
+import { UnauthorizedError } from "../errors.ts";
+
+/** Who a verified token speaks for. */
+export interface Principal {
+  owner: string;
+}
+
+/** Verifies a token or throws {@link UnauthorizedError}. */
+export type TokenVerifier = (token: string) => Promise<Principal>;
+
+const encoder = new TextEncoder();
+const MAX_OWNER_LENGTH = 256;
+const CLOCK_TOLERANCE_SECONDS = 30;
+
+/** Builds the verifier for a configuration. */
+export function createTokenVerifier(config: JwtConfig): TokenVerifier {
+  const keys = [config.secret, ...config.previousSecrets].map((s) => encoder.encode(s));
+  return async (token) => {
+    let lastError: unknown;
+    for (const key of keys) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          algorithms: ["HS256"],
+          requiredClaims: ["exp"],
+          issuer: config.issuer,
+          audience: config.audience,
+          clockTolerance: CLOCK_TOLERANCE_SECONDS,
+        });
+        const exp = payload.exp!;
+        const lifetime = exp - (payload.iat ?? Math.floor(Date.now() / 1000));
+        if (lifetime > config.maxTtl) {
+          throw new UnauthorizedError("The token lives longer than this service accepts.");
+        }
+        const owner = typeof payload.sub === "string" && payload.sub
+          ? payload.sub
+          : typeof payload.userId === "string" && payload.userId
+          ? payload.userId
+          : undefined;
+        if (!owner || owner.length > MAX_OWNER_LENGTH) {
+          throw new UnauthorizedError("The token names no subject (`sub`).");
+        }
+        return { owner };
+      } catch (error) {
+        if (error instanceof UnauthorizedError) throw error;
+        lastError = error;
+        // Only a bad signature is worth retrying with an older key.
+        if (!(error instanceof errors.JWSSignatureVerificationFailed)) break;
+      }
+    }
+    throw new UnauthorizedError(describeJoseError(lastError));
+  };
+}
+
+function describeJoseError(error: unknown): string {
+  if (error instanceof errors.JWTExpired) return "The token has expired.";
+  if (error instanceof errors.JWTClaimValidationFailed) {
+    if (error.claim === "nbf") return "The token is not valid yet.";
+    if (error.claim === "exp") return "The token must carry an expiry (`exp`).";
+    return `The token's \`${error.claim}\` claim is not accepted.`;
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) return "The token must be signed with HS256.";
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return "The token's signature does not verify.";
+  }
+  return "The token is malformed.";
+}
+
+/** Options of {@link signToken}. */
+export interface SignOptions {
+  subject: string;
+  /** Lifetime in seconds. */
+  ttl: number;
+  issuer?: string;
+  audience?: string;
+}
+
+/** Signs an HS256 token for `subject`. */
+export async function signToken(secret: string, options: SignOptions): Promise<string> {
+  const now = Math.floor(Date.now() / 1000);
+  const jwt = new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(options.subject)
+    .setIssuedAt(now)
+    .setExpirationTime(now + options.ttl);
+  if (options.issuer) jwt.setIssuer(options.issuer);
+  if (options.audience) jwt.setAudience(options.audience);
+  return await jwt.sign(encoder.encode(secret));
+}
+
+/** Extracts the token from an `Authorization: Bearer …` header (scheme case-insensitive). */
+export function bearerToken(header: string | null | undefined): string | undefined {
+  const match = /^bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header ?? "");
+  return match?.[1];
+}

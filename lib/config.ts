@@ -1,0 +1,165 @@
+/**
+ * Configuration: the environment variables of contract §2, parsed once at start-up.
+ * A bad value stops the service with a message that names the variable.
+ * @module
+ */
+import { z } from "zod";
+import type { LogLevel } from "./log.ts";
+
+/** Limits that govern feedback sessions. */
+export interface FeedbackLimits {
+  /** Seconds a session stays open when the caller names no timeout. */
+  defaultTimeout: number;
+  minTimeout: number;
+  maxTimeout: number;
+  /** Seconds a finished session, and its answer, stays readable. */
+  retention: number;
+  maxMessageLength: number;
+  maxTitleLength: number;
+  maxOptions: number;
+  maxOptionLength: number;
+  maxFreeTextLength: number;
+  /** Serialized size limit of the creator's metadata, in bytes. */
+  maxMetadataBytes: number;
+  /** Serialized size limit of the answerer's metadata, in bytes. */
+  maxSubmitMetadataBytes: number;
+}
+
+/** JWT verification settings. */
+export interface JwtConfig {
+  secret: string;
+  previousSecrets: string[];
+  issuer?: string;
+  audience?: string;
+  /** Longest accepted token lifetime, `exp - iat`, in seconds. */
+  maxTtl: number;
+}
+
+/** The whole typed configuration. */
+export interface Config {
+  port: number;
+  hostname: string;
+  /** Origin of every URL the service hands out, without a trailing slash. */
+  publicBaseUrl: string;
+  jwt: JwtConfig;
+  /** KV location: a path, `:memory:`, a KV Connect URL, or undefined for Deno Deploy's managed KV. */
+  kvPath?: string;
+  feedback: FeedbackLimits;
+  corsOrigins: string[];
+  logLevel: LogLevel;
+  /** Largest JSON body accepted, in bytes. */
+  maxBodyBytes: number;
+}
+
+/** Raised when the environment holds a value the service cannot run with. */
+export class ConfigError extends Error {}
+
+const DURATION = /^(\d+)\s*(s|m|h|d)?$/;
+const UNIT_SECONDS = { s: 1, m: 60, h: 3600, d: 86400 } as const;
+
+/** Parses `90d`, `12h`, `30m`, `45s` or plain seconds into seconds. */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  if (!match) return undefined;
+  return Number(match[1]) * UNIT_SECONDS[(match[2] ?? "s") as keyof typeof UNIT_SECONDS];
+}
+
+const positiveInt = z.coerce.number().int().positive();
+const list = z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean));
+const secret = z.string().refine((s) => new TextEncoder().encode(s).length >= 32, {
+  message: "must be at least 32 bytes",
+});
+
+const envSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8000),
+  HOSTNAME: z.string().min(1).default("127.0.0.1"),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  JWT_SECRET: secret,
+  JWT_PREVIOUS_SECRETS: list.pipe(z.array(secret)).default([]),
+  JWT_ISSUER: z.string().min(1).optional(),
+  JWT_AUDIENCE: z.string().min(1).optional(),
+  JWT_MAX_TTL: z.string().default("90d").transform((s, ctx) => {
+    const seconds = parseDuration(s);
+    if (!seconds) {
+      ctx.addIssue({ code: "custom", message: "must be a duration such as 90d, 12h or 3600" });
+      return z.NEVER;
+    }
+    return seconds;
+  }),
+  KV_PATH: z.string().min(1).optional(),
+  FEEDBACK_DEFAULT_TIMEOUT: positiveInt.default(300),
+  FEEDBACK_MIN_TIMEOUT: positiveInt.default(30),
+  FEEDBACK_MAX_TIMEOUT: positiveInt.default(3600),
+  FEEDBACK_RETENTION: positiveInt.default(86400),
+  FEEDBACK_MAX_MESSAGE_LENGTH: positiveInt.max(100_000).default(8000),
+  FEEDBACK_MAX_OPTIONS: positiveInt.max(100).default(10),
+  FEEDBACK_MAX_OPTION_LENGTH: positiveInt.max(1000).default(100),
+  FEEDBACK_MAX_FREE_TEXT_LENGTH: positiveInt.max(100_000).default(8000),
+  CORS_ORIGINS: list.default([]),
+  LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+});
+
+/**
+ * Builds the configuration from environment variables (empty strings count as unset).
+ * Throws {@link ConfigError} naming each variable that is wrong.
+ */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ""),
+  );
+  const parsed = envSchema.safeParse(present);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) =>
+      `${String(issue.path[0])}: ${
+        issue.path[0] === "JWT_SECRET" && issue.code === "invalid_type"
+          ? "is required (at least 32 bytes; `deno task dev` creates one for local use)"
+          : issue.message
+      }`
+    );
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join("\n  ")}`);
+  }
+  const e = parsed.data;
+  const problems: string[] = [];
+  if (e.FEEDBACK_MIN_TIMEOUT > e.FEEDBACK_MAX_TIMEOUT) {
+    problems.push("FEEDBACK_MIN_TIMEOUT: must not exceed FEEDBACK_MAX_TIMEOUT");
+  }
+  if (
+    e.FEEDBACK_DEFAULT_TIMEOUT < e.FEEDBACK_MIN_TIMEOUT ||
+    e.FEEDBACK_DEFAULT_TIMEOUT > e.FEEDBACK_MAX_TIMEOUT
+  ) {
+    problems.push(
+      "FEEDBACK_DEFAULT_TIMEOUT: must lie between FEEDBACK_MIN_TIMEOUT and FEEDBACK_MAX_TIMEOUT",
+    );
+  }
+  if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
+
+  return {
+    port: e.PORT,
+    hostname: e.HOSTNAME,
+    publicBaseUrl: (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, ""),
+    jwt: {
+      secret: e.JWT_SECRET,
+      previousSecrets: e.JWT_PREVIOUS_SECRETS,
+      issuer: e.JWT_ISSUER,
+      audience: e.JWT_AUDIENCE,
+      maxTtl: e.JWT_MAX_TTL,
+    },
+    kvPath: e.KV_PATH,
+    feedback: {
+      defaultTimeout: e.FEEDBACK_DEFAULT_TIMEOUT,
+      minTimeout: e.FEEDBACK_MIN_TIMEOUT,
+      maxTimeout: e.FEEDBACK_MAX_TIMEOUT,
+      retention: e.FEEDBACK_RETENTION,
+      maxMessageLength: e.FEEDBACK_MAX_MESSAGE_LENGTH,
+      maxTitleLength: 120,
+      maxOptions: e.FEEDBACK_MAX_OPTIONS,
+      maxOptionLength: e.FEEDBACK_MAX_OPTION_LENGTH,
+      maxFreeTextLength: e.FEEDBACK_MAX_FREE_TEXT_LENGTH,
+      maxMetadataBytes: 8 * 1024,
+      maxSubmitMetadataBytes: 2 * 1024,
+    },
+    corsOrigins: e.CORS_ORIGINS,
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: 64 * 1024,
+  };
+}

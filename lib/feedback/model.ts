@@ -1,0 +1,233 @@
+/**
+ * The feedback domain: what a session is, the rules its inputs obey, and its state machine.
+ * Pure: no I/O, no clock (callers pass `now`).
+ * @module
+ */
+import { z } from "zod";
+import type { FeedbackLimits } from "../config.ts";
+import { type FieldIssue, ValidationError } from "../errors.ts";
+
+/** Where a session is in its life. Only `pending` ever changes. */
+export type SessionStatus = "pending" | "completed" | "expired" | "cancelled";
+
+/** All statuses, for validating filters. */
+export const SESSION_STATUSES = ["pending", "completed", "expired", "cancelled"] as const;
+
+/** A plain JSON object (not an array, not null). */
+export type JsonObject = Record<string, unknown>;
+
+/** The human's answer. */
+export interface FeedbackAnswer {
+  selectedOptions: string[];
+  freeText: string;
+  combinedFeedback: string;
+  /** The answerer's own metadata, kept apart from the creator's. */
+  metadata: JsonObject | null;
+}
+
+/** One question from an agent to a human, as stored. Times are epoch milliseconds. */
+export interface FeedbackSession {
+  id: string;
+  owner: string;
+  title: string | null;
+  message: string;
+  predefinedOptions: string[];
+  multiSelect: boolean;
+  allowFreeText: boolean;
+  metadata: JsonObject | null;
+  status: SessionStatus;
+  createdAt: number;
+  expiresAt: number;
+  /** After this moment the session is gone for good (expiresAt or finish time + retention). */
+  purgeAt: number;
+  viewedAt?: number;
+  submittedAt?: number;
+  cancelledAt?: number;
+  expiredAt?: number;
+  feedback?: FeedbackAnswer;
+}
+
+/** Validated input for a new session. */
+export interface CreateInput {
+  message: string;
+  title: string | null;
+  predefinedOptions: string[];
+  multiSelect: boolean;
+  allowFreeText: boolean;
+  timeout: number;
+  metadata: JsonObject | null;
+}
+
+/** Validated answer before it is checked against its session. */
+export interface SubmitInput {
+  selectedOptions: string[];
+  freeText: string;
+  metadata: JsonObject | null;
+}
+
+/** Unicode code points, the unit every length limit counts in. */
+export function codePointLength(text: string): number {
+  let n = 0;
+  for (const _ of text) n++;
+  return n;
+}
+
+function boundedText(max: number, { required }: { required: boolean }) {
+  return z.string().trim().superRefine((s, ctx) => {
+    if (required && s.length === 0) ctx.addIssue({ code: "custom", message: "must not be blank" });
+    const len = codePointLength(s);
+    if (len > max) {
+      ctx.addIssue({ code: "custom", message: `must be at most ${max} characters (got ${len})` });
+    }
+  });
+}
+
+function isPlainObject(value: unknown): value is JsonObject {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const proto = Object.getPrototypeOf(value);
+  return proto === Object.prototype || proto === null;
+}
+
+function jsonObject(maxBytes: number) {
+  return z.unknown().optional().transform((value, ctx): JsonObject | null => {
+    if (value === undefined || value === null) return null;
+    if (!isPlainObject(value)) {
+      ctx.addIssue({ code: "custom", message: "must be a JSON object" });
+      return z.NEVER;
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify(value)).length;
+    if (bytes > maxBytes) {
+      ctx.addIssue({
+        code: "custom",
+        message: `must be at most ${maxBytes} bytes when serialized (got ${bytes})`,
+      });
+      return z.NEVER;
+    }
+    return value;
+  });
+}
+
+/** The schema for creating a session, shaped by the configured limits. Unknown fields are ignored. */
+export function createInputSchema(limits: FeedbackLimits) {
+  return z.object({
+    message: boundedText(limits.maxMessageLength, { required: true }),
+    title: boundedText(limits.maxTitleLength, { required: false }).nullish()
+      .transform((t) => t ? t : null),
+    predefinedOptions: z.array(boundedText(limits.maxOptionLength, { required: true }))
+      .max(limits.maxOptions, `must hold at most ${limits.maxOptions} options`)
+      .nullish()
+      .transform((o) => o ?? [])
+      .superRefine((options, ctx) => {
+        const seen = new Set<string>();
+        options.forEach((option, index) => {
+          if (seen.has(option)) {
+            ctx.addIssue({ code: "custom", path: [index], message: "duplicates another option" });
+          }
+          seen.add(option);
+        });
+      }),
+    multiSelect: z.boolean().nullish().transform((v) => v ?? true),
+    allowFreeText: z.boolean().nullish().transform((v) => v ?? true),
+    timeout: z.number().int("must be a whole number of seconds")
+      .min(limits.minTimeout, `must be at least ${limits.minTimeout} seconds`)
+      .max(limits.maxTimeout, `must be at most ${limits.maxTimeout} seconds`)
+      .nullish()
+      .transform((t) => t ?? limits.defaultTimeout),
+    metadata: jsonObject(limits.maxMetadataBytes),
+  }).superRefine((input, ctx) => {
+    if (!input.allowFreeText && input.predefinedOptions.length === 0) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["allowFreeText"],
+        message: "cannot be false when there are no predefinedOptions (nothing could be answered)",
+      });
+    }
+  });
+}
+
+/** The schema for an answer, before it is checked against its session. */
+export function submitInputSchema(limits: FeedbackLimits) {
+  return z.object({
+    selectedOptions: z.array(z.string()).max(100).nullish().transform((o) => o ?? []),
+    freeText: boundedText(limits.maxFreeTextLength, { required: false }).nullish()
+      .transform((t) => t ?? ""),
+    metadata: jsonObject(limits.maxSubmitMetadataBytes),
+  });
+}
+
+/** Converts zod issues into field issues: the path becomes `a.b[2]`-style field names. */
+export function toFieldIssues(error: z.ZodError, root = ""): FieldIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.reduce<string>(
+      (acc, part) =>
+        typeof part === "number"
+          ? `${acc}[${part}]`
+          : acc
+          ? `${acc}.${String(part)}`
+          : String(part),
+      root,
+    );
+    return { field: path || "body", reason: issue.message };
+  });
+}
+
+/** Parses `input` with `schema`, throwing a {@link ValidationError} that reports every broken rule. */
+export function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown, root = ""): T {
+  const result = schema.safeParse(input);
+  if (!result.success) throw new ValidationError(toFieldIssues(result.error, root));
+  return result.data;
+}
+
+/** Checks an answer against the session it answers; throws {@link ValidationError}. */
+export function checkAnswer(session: FeedbackSession, answer: SubmitInput): void {
+  const issues: FieldIssue[] = [];
+  const allowed = new Set(session.predefinedOptions);
+  const seen = new Set<string>();
+  answer.selectedOptions.forEach((option, index) => {
+    if (!allowed.has(option)) {
+      issues.push({
+        field: `selectedOptions[${index}]`,
+        reason: "is not one of the session's options",
+      });
+    } else if (seen.has(option)) {
+      issues.push({ field: `selectedOptions[${index}]`, reason: "is selected twice" });
+    }
+    seen.add(option);
+  });
+  if (!session.multiSelect && answer.selectedOptions.length > 1) {
+    issues.push({ field: "selectedOptions", reason: "this question accepts at most one option" });
+  }
+  if (!session.allowFreeText && answer.freeText.length > 0) {
+    issues.push({ field: "freeText", reason: "this question does not accept free text" });
+  }
+  if (answer.selectedOptions.length === 0 && answer.freeText.length === 0) {
+    issues.push({ field: "feedback", reason: "choose an option or write an answer" });
+  }
+  if (issues.length) throw new ValidationError(issues);
+}
+
+/** The options joined by newlines, a blank line, then the trimmed free text; empty parts left out. */
+export function combineFeedback(selectedOptions: string[], freeText: string): string {
+  return [selectedOptions.join("\n"), freeText.trim()].filter((part) => part.length > 0)
+    .join("\n\n");
+}
+
+/** The status as of `now`: a pending session past its deadline is expired even before it is stored so. */
+export function effectiveStatus(session: FeedbackSession, now: number): SessionStatus {
+  return session.status === "pending" && now >= session.expiresAt ? "expired" : session.status;
+}
+
+/** Whether a status is final. */
+export function isTerminal(status: SessionStatus): boolean {
+  return status !== "pending";
+}
+
+/** Session ids: UUID v4, compared in lower case. */
+const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
+
+/** Normalises a session id, or throws a {@link ValidationError} on `sessionId`. */
+export function parseSessionId(raw: string | undefined): string {
+  const id = (raw ?? "").toLowerCase();
+  if (!UUID_V4.test(id)) throw ValidationError.of("sessionId", "must be a UUID v4");
+  return id;
+}

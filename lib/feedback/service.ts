@@ -1,0 +1,307 @@
+/**
+ * Feedback use cases: create, read, list, answer, cancel, and wait for an answer.
+ * Throws the errors of `lib/errors.ts`; knows nothing of HTTP, MCP or WebSockets.
+ * @module
+ */
+import type { FeedbackLimits } from "../config.ts";
+import {
+  AlreadySubmittedError,
+  NoFeedbackError,
+  SessionGoneError,
+  SessionNotFoundError,
+  ValidationError,
+} from "../errors.ts";
+import type { WatchHub } from "../watch_hub.ts";
+import {
+  checkAnswer,
+  combineFeedback,
+  createInputSchema,
+  effectiveStatus,
+  type FeedbackSession,
+  parseOrThrow,
+  SESSION_STATUSES,
+  type SessionStatus,
+  submitInputSchema,
+} from "./model.ts";
+import { FeedbackStore, sessionKey, type VersionedSession } from "./store.ts";
+
+/** What the service needs; `now` is injectable so expiry can be tested. */
+export interface FeedbackServiceDeps {
+  kv: Deno.Kv;
+  limits: FeedbackLimits;
+  hub: WatchHub;
+  now?: () => number;
+}
+
+/** Options of {@link FeedbackService.list}. */
+export interface ListOptions {
+  status?: SessionStatus;
+  limit?: number;
+  cursor?: string;
+}
+
+/** One page of an owner's sessions. */
+export interface SessionPage {
+  items: FeedbackSession[];
+  /** Pass back to get the next page; null when there is none. */
+  cursor: string | null;
+}
+
+/** How long one list call may scan when a status filter skips many entries. */
+const MAX_LIST_SCAN = 1000;
+/** Compare-and-set retries before giving up (only reached under pathological contention). */
+const MAX_CAS_ATTEMPTS = 20;
+
+/** Most seconds a caller may wait for an answer in one request. */
+export const MAX_WAIT_SECONDS = 55;
+
+/** The feedback use cases. */
+export class FeedbackService {
+  readonly store: FeedbackStore;
+  readonly limits: FeedbackLimits;
+  readonly hub: WatchHub;
+  readonly now: () => number;
+  #createSchema;
+  #submitSchema;
+
+  constructor(deps: FeedbackServiceDeps) {
+    this.store = new FeedbackStore(deps.kv);
+    this.limits = deps.limits;
+    this.hub = deps.hub;
+    this.now = deps.now ?? Date.now;
+    this.#createSchema = createInputSchema(deps.limits);
+    this.#submitSchema = submitInputSchema(deps.limits);
+  }
+
+  /** Validates `input` and stores a new pending session owned by `owner`. */
+  async create(owner: string, input: unknown): Promise<FeedbackSession> {
+    const data = parseOrThrow(this.#createSchema, input);
+    const now = this.now();
+    const expiresAt = now + data.timeout * 1000;
+    const session: FeedbackSession = {
+      id: crypto.randomUUID(),
+      owner,
+      title: data.title,
+      message: data.message,
+      predefinedOptions: data.predefinedOptions,
+      multiSelect: data.multiSelect,
+      allowFreeText: data.allowFreeText,
+      metadata: data.metadata,
+      status: "pending",
+      createdAt: now,
+      expiresAt,
+      purgeAt: expiresAt + this.limits.retention * 1000,
+    };
+    if (!(await this.store.insert(session, now))) {
+      throw new Error("session id collision"); // 122 random bits: never expected
+    }
+    return session;
+  }
+
+  /** A session by its capability id, with expiry applied. */
+  async get(id: string): Promise<FeedbackSession> {
+    return (await this.#load(id)).session;
+  }
+
+  /** A session that must belong to `owner`; anyone else's is reported as not found. */
+  async getOwned(owner: string, id: string): Promise<FeedbackSession> {
+    const session = await this.get(id);
+    if (session.owner !== owner) throw new SessionNotFoundError();
+    return session;
+  }
+
+  /** The owner's sessions, newest first. */
+  async list(owner: string, options: ListOptions = {}): Promise<SessionPage> {
+    const limit = options.limit ?? 20;
+    const items: FeedbackSession[] = [];
+    let cursor: string | null = null;
+    let scanned = 0;
+    let batch: { sessionId: string; cursor: string }[] = [];
+    const flush = async (): Promise<boolean> => {
+      const sessions = await this.store.getMany(batch.map((e) => e.sessionId));
+      const now = this.now();
+      for (let i = 0; i < batch.length; i++) {
+        const s = sessions[i];
+        cursor = batch[i].cursor;
+        if (!s || now >= s.purgeAt) continue;
+        const status = effectiveStatus(s, now);
+        if (options.status && status !== options.status) continue;
+        items.push({ ...s, status });
+        if (items.length === limit) return true;
+      }
+      batch = [];
+      return false;
+    };
+    try {
+      for await (const entry of this.store.listOwner(owner, options.cursor)) {
+        batch.push(entry);
+        scanned++;
+        if (batch.length === 10 && await flush()) return { items, cursor };
+        if (scanned >= MAX_LIST_SCAN) break;
+      }
+    } catch (error) {
+      if (options.cursor && error instanceof TypeError) {
+        throw ValidationError.of("cursor", "is not a cursor this service handed out");
+      }
+      throw error;
+    }
+    if (batch.length && await flush()) return { items, cursor };
+    return { items, cursor: scanned >= MAX_LIST_SCAN ? cursor : null };
+  }
+
+  /** Records the human's answer: one atomic compare-and-set, so exactly one answer ever wins. */
+  async submit(id: string, input: unknown): Promise<FeedbackSession> {
+    const answer = parseOrThrow(this.#submitSchema, input);
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.#load(id);
+      const { session } = current;
+      this.#assertOpen(session);
+      checkAnswer(session, answer);
+      const now = this.now();
+      const next: FeedbackSession = {
+        ...session,
+        status: "completed",
+        submittedAt: now,
+        purgeAt: now + this.limits.retention * 1000,
+        feedback: {
+          selectedOptions: answer.selectedOptions,
+          freeText: answer.freeText,
+          combinedFeedback: combineFeedback(answer.selectedOptions, answer.freeText),
+          metadata: answer.metadata,
+        },
+      };
+      if (await this.store.replace(current, next, now)) return next;
+    }
+    throw new Error(`submit: too much contention on session ${id}`);
+  }
+
+  /** Withdraws a pending question. */
+  async cancel(owner: string, id: string): Promise<FeedbackSession> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.#load(id);
+      const { session } = current;
+      if (session.owner !== owner) throw new SessionNotFoundError();
+      this.#assertOpen(session);
+      const now = this.now();
+      const next: FeedbackSession = {
+        ...session,
+        status: "cancelled",
+        cancelledAt: now,
+        purgeAt: now + this.limits.retention * 1000,
+      };
+      if (await this.store.replace(current, next, now)) return next;
+    }
+    throw new Error(`cancel: too much contention on session ${id}`);
+  }
+
+  /** Records the first time the human opened the page; later views change nothing. */
+  async markViewed(id: string): Promise<FeedbackSession> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.#load(id);
+      if (current.session.viewedAt !== undefined || current.session.status !== "pending") {
+        return current.session;
+      }
+      const now = this.now();
+      const next = { ...current.session, viewedAt: now };
+      if (await this.store.replace(current, next, now)) return next;
+    }
+    return await this.get(id);
+  }
+
+  /**
+   * Waits until the session leaves `pending`, `waitMs` passes or `signal` aborts, woken by the
+   * shared KV watch (never by polling), and returns the session as it then is.
+   */
+  async waitForSettled(
+    id: string,
+    options: { waitMs: number; signal?: AbortSignal; owner?: string },
+  ): Promise<FeedbackSession> {
+    const first = options.owner ? await this.getOwned(options.owner, id) : await this.get(id);
+    if (first.status !== "pending" || options.waitMs <= 0 || options.signal?.aborted) return first;
+
+    const deadline = Math.min(this.now() + options.waitMs, first.expiresAt);
+    await new Promise<void>((resolve) => {
+      let unsubscribe = () => {};
+      const finish = () => {
+        clearTimeout(timer);
+        unsubscribe();
+        options.signal?.removeEventListener("abort", finish);
+        resolve();
+      };
+      const timer = setTimeout(finish, Math.max(0, deadline - this.now()));
+      options.signal?.addEventListener("abort", finish, { once: true });
+      unsubscribe = this.hub.subscribe<FeedbackSession>(sessionKey(id), (value) => {
+        if (!value || value.status !== "pending") finish();
+      });
+    });
+    return await this.get(id).catch((error) => {
+      if (error instanceof SessionNotFoundError) return { ...first, status: "expired" as const };
+      throw error;
+    });
+  }
+
+  /** The answer, waiting up to `waitMs` for it; otherwise {@link NoFeedbackError} with the status. */
+  async result(
+    owner: string,
+    id: string,
+    options: { waitMs?: number; signal?: AbortSignal } = {},
+  ): Promise<FeedbackSession> {
+    const session = await this.waitForSettled(id, {
+      owner,
+      waitMs: options.waitMs ?? 0,
+      signal: options.signal,
+    });
+    if (session.status !== "completed" || !session.feedback) {
+      throw new NoFeedbackError(session.status);
+    }
+    return session;
+  }
+
+  /** Marks every pending session past its deadline as expired; returns how many it changed. */
+  async expireDue(limit = 100): Promise<number> {
+    const ids = await this.store.dueForExpiry(this.now(), limit);
+    let changed = 0;
+    for (const id of ids) {
+      const before = await this.store.get(id);
+      const after = await this.#load(id).catch(() => null);
+      if (before?.session.status === "pending" && after?.session.status === "expired") changed++;
+    }
+    return changed;
+  }
+
+  /** Reads a session and stores it as expired if its deadline has passed. */
+  async #load(id: string): Promise<VersionedSession> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.store.get(id);
+      const now = this.now();
+      if (!current || now >= current.session.purgeAt) throw new SessionNotFoundError();
+      if (
+        effectiveStatus(current.session, now) !== "expired" || current.session.status === "expired"
+      ) {
+        return current;
+      }
+      const expired: FeedbackSession = {
+        ...current.session,
+        status: "expired",
+        expiredAt: current.session.expiresAt,
+      };
+      if (await this.store.replace(current, expired, now)) {
+        const stored = await this.store.get(id);
+        if (stored) return stored;
+      }
+    }
+    throw new Error(`load: too much contention on session ${id}`);
+  }
+
+  #assertOpen(session: FeedbackSession): void {
+    if (session.status === "completed") throw new AlreadySubmittedError();
+    if (session.status === "expired" || session.status === "cancelled") {
+      throw new SessionGoneError(session.status);
+    }
+  }
+}
+
+/** Whether a string names a session status. */
+export function isSessionStatus(value: string): value is SessionStatus {
+  return (SESSION_STATUSES as readonly string[]).includes(value);
+}

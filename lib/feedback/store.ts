@@ -1,0 +1,175 @@
+/**
+ * Where feedback sessions live in Deno KV: key builders and the atomic writes that keep the
+ * session record and its indexes consistent. Every write that touches a session also appends an
+ * owner event and bumps the owner's change marker, which live updates (WebSocket owner streams,
+ * a future inbox) watch.
+ * @module
+ */
+import { type FeedbackSession, isTerminal, type SessionStatus } from "./model.ts";
+
+/** The session record. */
+export const sessionKey = (id: string): Deno.KvKey => ["feedback", "session", id];
+/** Per-owner index, ordered by creation time: newest first when listed in reverse. */
+export const ownerIndexKey = (owner: string, createdAt: number, id: string): Deno.KvKey => [
+  "feedback",
+  "by_owner",
+  owner,
+  createdAt,
+  id,
+];
+/** Prefix of one owner's index. */
+export const ownerIndexPrefix = (owner: string): Deno.KvKey => ["feedback", "by_owner", owner];
+/** Pending sessions by deadline, so a sweep can expire sessions nobody is watching. */
+export const expiryIndexKey = (expiresAt: number, id: string): Deno.KvKey => [
+  "feedback",
+  "by_expiry",
+  expiresAt,
+  id,
+];
+/** Prefix of the expiry index. */
+export const expiryIndexPrefix: Deno.KvKey = ["feedback", "by_expiry"];
+/** One owner's event log entry; ids sort by time. */
+export const ownerEventKey = (owner: string, eventId: string): Deno.KvKey => [
+  "feedback",
+  "owner_events",
+  owner,
+  eventId,
+];
+/** Prefix of one owner's event log. */
+export const ownerEventPrefix = (owner: string): Deno.KvKey => ["feedback", "owner_events", owner];
+/** Changes whenever any of the owner's sessions changes: the key owner streams watch. */
+export const ownerChangeKey = (owner: string): Deno.KvKey => ["feedback", "owner_changed", owner];
+
+/** How long owner events stay readable: long enough for a reconnecting stream to catch up. */
+export const OWNER_EVENT_TTL_MS = 10 * 60 * 1000;
+
+/** What happened to one of an owner's sessions. */
+export interface OwnerEvent {
+  id: string;
+  sessionId: string;
+  kind: "created" | "status_changed" | "viewed";
+  oldStatus: SessionStatus | null;
+  newStatus: SessionStatus;
+  at: number;
+}
+
+/** A session together with the versionstamp it was read at. */
+export interface VersionedSession {
+  session: FeedbackSession;
+  versionstamp: string;
+}
+
+/** An index entry: the session it points to and the cursor just after it. */
+export interface OwnerIndexEntry {
+  sessionId: string;
+  cursor: string;
+}
+
+function eventId(at: number): string {
+  return `${at.toString().padStart(15, "0")}-${crypto.randomUUID()}`;
+}
+
+function ttl(session: FeedbackSession, now: number): number {
+  return Math.max(1, session.purgeAt - now);
+}
+
+/** KV access for feedback sessions. Holds no state besides the KV handle. */
+export class FeedbackStore {
+  constructor(readonly kv: Deno.Kv) {}
+
+  /** Writes a new session with its indexes; false if the id is taken. */
+  async insert(session: FeedbackSession, now: number): Promise<boolean> {
+    const expireIn = ttl(session, now);
+    const event: OwnerEvent = {
+      id: eventId(now),
+      sessionId: session.id,
+      kind: "created",
+      oldStatus: null,
+      newStatus: session.status,
+      at: now,
+    };
+    const result = await this.kv.atomic()
+      .check({ key: sessionKey(session.id), versionstamp: null })
+      .set(sessionKey(session.id), session, { expireIn })
+      .set(ownerIndexKey(session.owner, session.createdAt, session.id), session.id, { expireIn })
+      .set(expiryIndexKey(session.expiresAt, session.id), session.id, { expireIn })
+      .set(ownerEventKey(session.owner, event.id), event, { expireIn: OWNER_EVENT_TTL_MS })
+      .set(ownerChangeKey(session.owner), event, { expireIn: OWNER_EVENT_TTL_MS })
+      .commit();
+    return result.ok;
+  }
+
+  /** Reads a session as stored (no expiry rules applied). */
+  async get(id: string): Promise<VersionedSession | null> {
+    const entry = await this.kv.get<FeedbackSession>(sessionKey(id));
+    return entry.value && entry.versionstamp
+      ? { session: entry.value, versionstamp: entry.versionstamp }
+      : null;
+  }
+
+  /** Reads several sessions in one round trip per ten ids; missing ones are null. */
+  async getMany(ids: string[]): Promise<(FeedbackSession | null)[]> {
+    const out: (FeedbackSession | null)[] = [];
+    for (let i = 0; i < ids.length; i += 10) {
+      const entries = await this.kv.getMany<FeedbackSession[]>(
+        ids.slice(i, i + 10).map(sessionKey),
+      );
+      out.push(...entries.map((e) => e.value));
+    }
+    return out;
+  }
+
+  /**
+   * Replaces a session if it is still at `previous.versionstamp` (compare-and-set).
+   * Leaving `pending` also drops the expiry index entry. False when someone else wrote first.
+   */
+  async replace(previous: VersionedSession, next: FeedbackSession, now: number): Promise<boolean> {
+    const old = previous.session;
+    const expireIn = ttl(next, now);
+    const op = this.kv.atomic()
+      .check({ key: sessionKey(old.id), versionstamp: previous.versionstamp })
+      .set(sessionKey(next.id), next, { expireIn });
+    if (isTerminal(next.status) && !isTerminal(old.status)) {
+      op.delete(expiryIndexKey(old.expiresAt, old.id));
+    }
+    const kind = old.status !== next.status
+      ? "status_changed"
+      : old.viewedAt === undefined && next.viewedAt !== undefined
+      ? "viewed"
+      : null;
+    if (kind) {
+      const event: OwnerEvent = {
+        id: eventId(now),
+        sessionId: next.id,
+        kind,
+        oldStatus: old.status,
+        newStatus: next.status,
+        at: now,
+      };
+      op.set(ownerEventKey(next.owner, event.id), event, { expireIn: OWNER_EVENT_TTL_MS })
+        .set(ownerChangeKey(next.owner), event, { expireIn: OWNER_EVENT_TTL_MS });
+    }
+    return (await op.commit()).ok;
+  }
+
+  /** Walks one owner's index, newest first, starting after `cursor`. */
+  async *listOwner(owner: string, cursor?: string): AsyncGenerator<OwnerIndexEntry> {
+    const iter = this.kv.list<string>({ prefix: ownerIndexPrefix(owner) }, {
+      reverse: true,
+      cursor,
+      batchSize: 50,
+    });
+    for await (const entry of iter) yield { sessionId: entry.value, cursor: iter.cursor };
+  }
+
+  /** Ids of pending sessions whose deadline is at or before `now`, oldest first. */
+  async dueForExpiry(now: number, limit: number): Promise<string[]> {
+    const ids: string[] = [];
+    const iter = this.kv.list<string>({
+      start: expiryIndexPrefix,
+      end: [...expiryIndexPrefix, now + 1],
+    }, { limit });
+    for await (const entry of iter) ids.push(entry.value);
+    return ids;
+  }
+}

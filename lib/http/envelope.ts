@@ -1,0 +1,46 @@
+/**
+ * The JSON envelope of every REST response, and the one place errors become HTTP answers.
+ * @module
+ */
+import type { Context } from "hono";
+import { type AppError, httpStatusOf, toAppError } from "../errors.ts";
+import { describeError, type Logger } from "../log.ts";
+
+/** `{success:true, data, error:null, timestamp}` */
+export function okBody<T>(data: T) {
+  return { success: true as const, data, error: null, timestamp: new Date().toISOString() };
+}
+
+/** `{success:false, data:null, error:{code,message,details}, timestamp}` */
+export function errorBody(error: AppError) {
+  return {
+    success: false as const,
+    data: null,
+    error: { code: error.code, message: error.message, details: error.details ?? null },
+    timestamp: new Date().toISOString(),
+  };
+}
+
+/** A 200 response in the envelope. */
+export function ok<T>(c: Context, data: T): Response {
+  return c.json(okBody(data), 200);
+}
+
+/** Maps anything thrown to its envelope and status; unknown errors are logged, never echoed. */
+export function errorResponse(error: unknown, log: Logger, headers: HeadersInit = {}): Response {
+  const appError = toAppError(error);
+  if (appError.code === "INTERNAL_ERROR") log.error("unhandled error", describeError(error));
+  const h = new Headers(headers);
+  h.set("content-type", "application/json; charset=utf-8");
+  if (appError.code === "UNAUTHORIZED") {
+    h.set("www-authenticate", 'Bearer realm="interactive-feedback", error="invalid_token"');
+  }
+  const allow = appError.details?.allow;
+  if (appError.code === "METHOD_NOT_ALLOWED" && Array.isArray(allow)) {
+    h.set("allow", allow.join(", "));
+  }
+  return new Response(JSON.stringify(errorBody(appError)), {
+    status: httpStatusOf(appError.code),
+    headers: h,
+  });
+}

@@ -1,0 +1,81 @@
+/**
+ * The composition root: reads the environment, opens KV, builds the app and serves it.
+ * The only module that performs I/O at start-up.
+ * @module
+ */
+import { createApp } from "./app.ts";
+import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
+import { createServices, type Services } from "./lib/services.ts";
+
+/** A running instance. */
+export interface RunningServer {
+  config: Config;
+  services: Services;
+  server: Deno.HttpServer<Deno.NetAddr>;
+  /** Stops accepting, drains in-flight requests, then releases watches and KV. */
+  shutdown(): Promise<void>;
+}
+
+/** Where KV lives by default: a local file, or Deno Deploy's managed KV when deployed. */
+function kvLocation(configured: string | undefined): string | undefined {
+  if (configured) return configured;
+  if (Deno.env.get("DENO_DEPLOYMENT_ID")) return undefined;
+  return "./data/feedback.kv";
+}
+
+/** Starts the service for an environment; throws {@link ConfigError} for a bad one. */
+export async function startServer(env: Record<string, string | undefined>): Promise<RunningServer> {
+  const config = loadConfig(env);
+  const kvPath = kvLocation(config.kvPath);
+  if (kvPath && !kvPath.includes("://") && kvPath !== ":memory:") {
+    const dir = kvPath.replace(/[^/]*$/, "");
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+  }
+  const kv = await Deno.openKv(kvPath);
+  const services = createServices(config, kv);
+  const app = createApp(services);
+  const server = Deno.serve({
+    port: config.port,
+    hostname: config.hostname,
+    onListen: ({ hostname, port }) =>
+      services.log.info("listening", {
+        hostname,
+        port,
+        publicBaseUrl: config.publicBaseUrl,
+        kv: kvPath ?? "managed",
+      }),
+  }, app.fetch);
+
+  let stopping: Promise<void> | undefined;
+  const shutdown = () =>
+    stopping ??= (async () => {
+      services.log.info("shutting down");
+      await server.shutdown();
+      services.hub.close();
+      kv.close();
+    })();
+  return { config, services, server, shutdown };
+}
+
+/** Runs until SIGINT/SIGTERM (Deno Deploy sends SIGINT before it stops an instance). */
+export async function serveUntilSignalled(env: Record<string, string | undefined>) {
+  let running: RunningServer;
+  try {
+    running = await startServer(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      Deno.exit(1);
+    }
+    throw error;
+  }
+  const stop = async () => {
+    await running.shutdown();
+    Deno.exit(0);
+  };
+  Deno.addSignalListener("SIGINT", stop);
+  Deno.addSignalListener("SIGTERM", stop);
+  return running;
+}
+
+if (import.meta.main) await serveUntilSignalled(Deno.env.toObject());

@@ -1,0 +1,90 @@
+/**
+ * Test factories: a configuration, services on a fresh in-memory KV, tokens, and request helpers.
+ * Every test gets its own KV, so tests never see each other's data.
+ */
+import { createApp } from "../app.ts";
+import { signToken } from "../lib/auth/jwt.ts";
+import { type Config, loadConfig } from "../lib/config.ts";
+import { createLogger } from "../lib/log.ts";
+import { createServices, type Services } from "../lib/services.ts";
+
+/** The secret every test configuration uses. */
+export const TEST_SECRET = "test-secret-test-secret-test-secret-0123456789";
+
+/** A configuration with test defaults; `env` overrides any variable. */
+export function testConfig(env: Record<string, string> = {}): Config {
+  return loadConfig({
+    JWT_SECRET: TEST_SECRET,
+    LOG_LEVEL: "silent",
+    FEEDBACK_MIN_TIMEOUT: "1",
+    PUBLIC_BASE_URL: "http://localhost:8000",
+    ...env,
+  });
+}
+
+/** A test instance: services and app on its own KV; dispose it to release watches and KV. */
+export interface TestInstance extends AsyncDisposable {
+  services: Services;
+  app: ReturnType<typeof createApp>;
+  kv: Deno.Kv;
+}
+
+/** Options of {@link createTestInstance}. */
+export interface TestInstanceOptions {
+  env?: Record<string, string>;
+  /** Share this KV (to stand in for a second Deno Deploy instance); it is not closed on dispose. */
+  kv?: Deno.Kv;
+  /** KV path to open (for restart tests); defaults to `:memory:`. */
+  kvPath?: string;
+  now?: () => number;
+}
+
+/** Builds services and the app on a fresh in-memory KV (or the given one). */
+export async function createTestInstance(options: TestInstanceOptions = {}): Promise<TestInstance> {
+  const ownsKv = !options.kv;
+  const kv = options.kv ?? await Deno.openKv(options.kvPath ?? ":memory:");
+  const config = testConfig(options.env);
+  const services = createServices(config, kv, { log: createLogger("silent"), now: options.now });
+  const app = createApp(services);
+  return {
+    services,
+    app,
+    kv,
+    [Symbol.asyncDispose]() {
+      services.hub.close();
+      if (ownsKv) kv.close();
+      return Promise.resolve();
+    },
+  };
+}
+
+/** A valid token for `owner`, signed with the test secret. */
+export function tokenFor(owner: string, ttl = 3600): Promise<string> {
+  return signToken(TEST_SECRET, { subject: owner, ttl });
+}
+
+/** A random owner name, so tests never collide. */
+export function randomOwner(): string {
+  return `owner-${crypto.randomUUID().slice(0, 8)}`;
+}
+
+/** JSON request headers with a bearer token. */
+export function authHeaders(token: string): HeadersInit {
+  return { Authorization: `Bearer ${token}`, "Content-Type": "application/json" };
+}
+
+/** Creates a session through the REST API and returns its `data`. */
+export async function createSessionViaApi(
+  instance: TestInstance,
+  token: string,
+  body: Record<string, unknown> = { message: "Ship it?", predefinedOptions: ["Yes", "No"] },
+): Promise<{ sessionId: string; feedbackUrl: string; expiresAt: string; wsUrl: string }> {
+  const res = await instance.app.request("/api/feedback/create", {
+    method: "POST",
+    headers: authHeaders(token),
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status !== 200) throw new Error(`create failed: ${res.status} ${JSON.stringify(json)}`);
+  return json.data;
+}
