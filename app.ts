@@ -34,6 +34,9 @@ export function createApp(services: Services): Hono {
   });
 
   app.route("/api", createApiApp(services));
+  // -- MCP mount (issue 3) --
+  // -- WebSocket mount (issue 4) --
+  // -- Pages mount (issue 5) --
 
   app.notFound(() => {
     throw new AppError("NOT_FOUND", "Nothing lives at this address.");
