@@ -113,17 +113,25 @@ export function createInputSchema(limits: FeedbackLimits) {
     message: boundedText(limits.maxMessageLength, { required: true }),
     title: boundedText(limits.maxTitleLength, { required: false }).nullish()
       .transform((t) => t ? t : null),
-    predefinedOptions: z.array(boundedText(limits.maxOptionLength, { required: true }))
+    predefinedOptions: z.array(z.string())
       .max(limits.maxOptions, `must hold at most ${limits.maxOptions} options`)
       .nullish()
-      .transform((o) => o ?? [])
-      .superRefine((options, ctx) => {
+      .transform((options, ctx) => {
+        // All rules in one pass, so a blank option does not hide a duplicate one.
         const seen = new Set<string>();
-        options.forEach((option, index) => {
-          if (seen.has(option)) {
-            ctx.addIssue({ code: "custom", path: [index], message: "duplicates another option" });
-          }
+        return (options ?? []).map((raw, index) => {
+          const option = raw.trim();
+          const len = codePointLength(option);
+          const problem = option.length === 0
+            ? "must not be blank"
+            : len > limits.maxOptionLength
+            ? `must be at most ${limits.maxOptionLength} characters (got ${len})`
+            : seen.has(option)
+            ? "duplicates another option"
+            : undefined;
+          if (problem) ctx.addIssue({ code: "custom", path: [index], message: problem });
           seen.add(option);
+          return option;
         });
       }),
     multiSelect: z.boolean().nullish().transform((v) => v ?? true),

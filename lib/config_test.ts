@@ -1,0 +1,89 @@
+import assert from "node:assert/strict";
+import { ConfigError, loadConfig, parseDuration } from "./config.ts";
+
+const SECRET = "x".repeat(32);
+
+Deno.test("loadConfig applies the contract's defaults", () => {
+  const config = loadConfig({ JWT_SECRET: SECRET });
+  assert.equal(config.port, 8000);
+  assert.equal(config.hostname, "127.0.0.1");
+  assert.equal(config.publicBaseUrl, "http://localhost:8000");
+  assert.equal(config.jwt.maxTtl, 90 * 86400);
+  assert.deepEqual(config.jwt.previousSecrets, []);
+  assert.equal(config.feedback.defaultTimeout, 300);
+  assert.equal(config.feedback.minTimeout, 30);
+  assert.equal(config.feedback.maxTimeout, 3600);
+  assert.equal(config.feedback.retention, 86400);
+  assert.equal(config.feedback.maxMessageLength, 8000);
+  assert.equal(config.feedback.maxOptions, 10);
+  assert.equal(config.feedback.maxOptionLength, 100);
+  assert.equal(config.logLevel, "info");
+  assert.deepEqual(config.corsOrigins, []);
+});
+
+Deno.test("loadConfig refuses to start without JWT_SECRET and names the variable", () => {
+  assert.throws(
+    () => loadConfig({}),
+    (e) => e instanceof ConfigError && /JWT_SECRET/.test(e.message),
+  );
+  assert.throws(() => loadConfig({ JWT_SECRET: "" }), ConfigError);
+});
+
+Deno.test("loadConfig rejects a JWT_SECRET shorter than 32 bytes", () => {
+  assert.throws(
+    () => loadConfig({ JWT_SECRET: "short" }),
+    (e) => e instanceof ConfigError && /JWT_SECRET: must be at least 32 bytes/.test(e.message),
+  );
+});
+
+Deno.test("loadConfig names every bad variable", async (t) => {
+  const cases: Record<string, string> = {
+    PORT: "eighty",
+    PUBLIC_BASE_URL: "not a url",
+    JWT_MAX_TTL: "forever",
+    FEEDBACK_MAX_OPTIONS: "-1",
+    LOG_LEVEL: "loud",
+    JWT_PREVIOUS_SECRETS: "tooshort",
+  };
+  for (const [name, value] of Object.entries(cases)) {
+    await t.step(name, () => {
+      assert.throws(
+        () => loadConfig({ JWT_SECRET: SECRET, [name]: value }),
+        (e) => e instanceof ConfigError && e.message.includes(name),
+      );
+    });
+  }
+});
+
+Deno.test("loadConfig rejects timeout limits that contradict each other", () => {
+  assert.throws(
+    () =>
+      loadConfig({ JWT_SECRET: SECRET, FEEDBACK_MIN_TIMEOUT: "100", FEEDBACK_MAX_TIMEOUT: "50" }),
+    (e) => e instanceof ConfigError && /FEEDBACK_MIN_TIMEOUT/.test(e.message),
+  );
+  assert.throws(
+    () => loadConfig({ JWT_SECRET: SECRET, FEEDBACK_DEFAULT_TIMEOUT: "10" }),
+    (e) => e instanceof ConfigError && /FEEDBACK_DEFAULT_TIMEOUT/.test(e.message),
+  );
+});
+
+Deno.test("loadConfig parses lists, origins and the public URL", () => {
+  const config = loadConfig({
+    JWT_SECRET: SECRET,
+    JWT_PREVIOUS_SECRETS: `${"a".repeat(32)}, ${"b".repeat(32)}`,
+    CORS_ORIGINS: "https://a.example, https://b.example",
+    PUBLIC_BASE_URL: "https://feedback.example.com/",
+    PORT: "9000",
+  });
+  assert.deepEqual(config.jwt.previousSecrets, ["a".repeat(32), "b".repeat(32)]);
+  assert.deepEqual(config.corsOrigins, ["https://a.example", "https://b.example"]);
+  assert.equal(config.publicBaseUrl, "https://feedback.example.com");
+});
+
+Deno.test("parseDuration reads units and plain seconds", () => {
+  assert.equal(parseDuration("90d"), 90 * 86400);
+  assert.equal(parseDuration("12h"), 12 * 3600);
+  assert.equal(parseDuration("30m"), 1800);
+  assert.equal(parseDuration("45"), 45);
+  assert.equal(parseDuration("soon"), undefined);
+});

@@ -1,0 +1,191 @@
+import assert from "node:assert/strict";
+import { loadConfig } from "../config.ts";
+import { ValidationError } from "../errors.ts";
+import {
+  checkAnswer,
+  codePointLength,
+  combineFeedback,
+  createInputSchema,
+  effectiveStatus,
+  type FeedbackSession,
+  parseOrThrow,
+  parseSessionId,
+  submitInputSchema,
+} from "./model.ts";
+
+const limits = loadConfig({ JWT_SECRET: "x".repeat(32) }).feedback;
+const createSchema = createInputSchema(limits);
+
+function fields(fn: () => unknown): string[] {
+  try {
+    fn();
+  } catch (error) {
+    assert.ok(error instanceof ValidationError, `expected ValidationError, got ${error}`);
+    return error.issues.map((i) => i.field);
+  }
+  assert.fail("expected a ValidationError");
+}
+
+function session(overrides: Partial<FeedbackSession> = {}): FeedbackSession {
+  return {
+    id: crypto.randomUUID(),
+    owner: "alice",
+    title: null,
+    message: "Pick",
+    predefinedOptions: ["A", "B", "C"],
+    multiSelect: true,
+    allowFreeText: true,
+    metadata: null,
+    status: "pending",
+    createdAt: 0,
+    expiresAt: 1000,
+    purgeAt: 2000,
+    ...overrides,
+  };
+}
+
+Deno.test("createInputSchema fills upstream's defaults", () => {
+  const input = parseOrThrow(createSchema, { message: "  Ship it?  " });
+  assert.deepEqual(input, {
+    message: "Ship it?",
+    title: null,
+    predefinedOptions: [],
+    multiSelect: true,
+    allowFreeText: true,
+    timeout: 300,
+    metadata: null,
+  });
+});
+
+Deno.test("createInputSchema counts code points, not UTF-16 units", () => {
+  const emoji = "😀".repeat(limits.maxMessageLength);
+  assert.equal(parseOrThrow(createSchema, { message: emoji }).message, emoji);
+  assert.deepEqual(fields(() => parseOrThrow(createSchema, { message: `${emoji}😀` })), [
+    "message",
+  ]);
+  assert.equal(codePointLength("中文😀"), 3);
+});
+
+Deno.test("createInputSchema reports every broken rule with its field", () => {
+  const got = fields(() =>
+    parseOrThrow(createSchema, {
+      message: "   ",
+      title: "t".repeat(121),
+      predefinedOptions: ["Yes", "Yes", " ", "o".repeat(101)],
+      timeout: 1.5,
+      metadata: [1, 2],
+    })
+  );
+  assert.deepEqual(got.sort(), [
+    "message",
+    "metadata",
+    "predefinedOptions[1]",
+    "predefinedOptions[2]",
+    "predefinedOptions[3]",
+    "timeout",
+    "title",
+  ]);
+});
+
+Deno.test("createInputSchema enforces option count, timeout range and metadata size", async (t) => {
+  await t.step("too many options", () => {
+    const options = Array.from({ length: limits.maxOptions + 1 }, (_, i) => `o${i}`);
+    assert.deepEqual(
+      fields(() => parseOrThrow(createSchema, { message: "m", predefinedOptions: options })),
+      [
+        "predefinedOptions",
+      ],
+    );
+  });
+  await t.step("timeout below and above the range", () => {
+    assert.deepEqual(fields(() => parseOrThrow(createSchema, { message: "m", timeout: 29 })), [
+      "timeout",
+    ]);
+    assert.deepEqual(fields(() => parseOrThrow(createSchema, { message: "m", timeout: 3601 })), [
+      "timeout",
+    ]);
+    assert.deepEqual(fields(() => parseOrThrow(createSchema, { message: "m", timeout: "60" })), [
+      "timeout",
+    ]);
+  });
+  await t.step("metadata over 8 KiB", () => {
+    const metadata = { blob: "x".repeat(8 * 1024) };
+    assert.deepEqual(fields(() => parseOrThrow(createSchema, { message: "m", metadata })), [
+      "metadata",
+    ]);
+  });
+  await t.step("no way to answer", () => {
+    assert.deepEqual(
+      fields(() => parseOrThrow(createSchema, { message: "m", allowFreeText: false })),
+      [
+        "allowFreeText",
+      ],
+    );
+  });
+  await t.step("unknown fields are ignored", () => {
+    assert.equal(parseOrThrow(createSchema, { message: "m", surprise: 1 }).message, "m");
+  });
+});
+
+Deno.test("checkAnswer accepts members of the session's options", () => {
+  const submit = submitInputSchema(limits);
+  checkAnswer(session(), parseOrThrow(submit, { selectedOptions: ["A", "C"] }));
+  checkAnswer(session(), parseOrThrow(submit, { freeText: "hello" }));
+});
+
+Deno.test("checkAnswer rejects foreign, duplicated, too many options and empty answers", async (t) => {
+  const submit = submitInputSchema(limits);
+  const answer = (body: unknown) => parseOrThrow(submit, body);
+  await t.step("not an option", () => {
+    assert.deepEqual(fields(() => checkAnswer(session(), answer({ selectedOptions: ["Z"] }))), [
+      "selectedOptions[0]",
+    ]);
+  });
+  await t.step("duplicated", () => {
+    assert.deepEqual(
+      fields(() => checkAnswer(session(), answer({ selectedOptions: ["A", "A"] }))),
+      [
+        "selectedOptions[1]",
+      ],
+    );
+  });
+  await t.step("several with multiSelect false", () => {
+    assert.deepEqual(
+      fields(() =>
+        checkAnswer(session({ multiSelect: false }), answer({ selectedOptions: ["A", "B"] }))
+      ),
+      ["selectedOptions"],
+    );
+  });
+  await t.step("free text where none is allowed", () => {
+    assert.deepEqual(
+      fields(() => checkAnswer(session({ allowFreeText: false }), answer({ freeText: "x" }))),
+      ["freeText"],
+    );
+  });
+  await t.step("nothing at all", () => {
+    assert.deepEqual(fields(() => checkAnswer(session(), answer({ freeText: "   " }))), [
+      "feedback",
+    ]);
+  });
+});
+
+Deno.test("combineFeedback joins options, a blank line and the trimmed text", () => {
+  assert.equal(combineFeedback(["A", "B"], "  why  "), "A\nB\n\nwhy");
+  assert.equal(combineFeedback([], " only text "), "only text");
+  assert.equal(combineFeedback(["A"], ""), "A");
+});
+
+Deno.test("effectiveStatus reports a pending session past its deadline as expired", () => {
+  assert.equal(effectiveStatus(session(), 999), "pending");
+  assert.equal(effectiveStatus(session(), 1000), "expired");
+  assert.equal(effectiveStatus(session({ status: "completed" }), 5000), "completed");
+});
+
+Deno.test("parseSessionId accepts UUID v4 in any case and rejects the rest", () => {
+  const id = crypto.randomUUID();
+  assert.equal(parseSessionId(id.toUpperCase()), id);
+  for (const bad of ["", "abc", "00000000-0000-1000-8000-000000000000", `${id}x`, "../etc"]) {
+    assert.deepEqual(fields(() => parseSessionId(bad)), ["sessionId"]);
+  }
+});
