@@ -8,6 +8,7 @@ import { AppError } from "./lib/errors.ts";
 import { createApiApp } from "./lib/http/api.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
 import type { Services } from "./lib/services.ts";
+import { createWsApp } from "./lib/ws/app.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "./lib/version.ts";
 
 const HEALTH_PROBE_TIMEOUT_MS = 2000;
@@ -36,6 +37,7 @@ export function createApp(services: Services): Hono {
   app.route("/api", createApiApp(services));
   // -- MCP mount (issue 3) --
   // -- WebSocket mount (issue 4) --
+  app.route("/", createWsApp(services));
   // -- Pages mount (issue 5) --
 
   app.notFound(() => {

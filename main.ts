@@ -5,14 +5,17 @@
  */
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
-import { createServices, type Services } from "./lib/services.ts";
+import { closeRealtime, createServices, type Services } from "./lib/services.ts";
 
 /** A running instance. */
 export interface RunningServer {
   config: Config;
   services: Services;
   server: Deno.HttpServer<Deno.NetAddr>;
-  /** Stops accepting, drains in-flight requests, then releases watches and KV. */
+  /**
+   * Closes every WebSocket with 1012, stops expiry timers and the sweep, stops accepting and
+   * drains in-flight requests, then releases watches and KV.
+   */
   shutdown(): Promise<void>;
 }
 
@@ -46,10 +49,15 @@ export async function startServer(env: Record<string, string | undefined>): Prom
       }),
   }, app.fetch);
 
+  // Expires sessions nobody watches; watched ones have their own timers.
+  services.expiry.startSweep();
+
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
     stopping ??= (async () => {
       services.log.info("shutting down");
+      // Sockets first (1012: reconnect elsewhere), since open sockets would hold the drain below.
+      await closeRealtime(services);
       await server.shutdown();
       services.hub.close();
       kv.close();

@@ -35,6 +35,16 @@ export interface JwtConfig {
   maxTtl: number;
 }
 
+/** WebSocket limits of one instance (contract §5). */
+export interface WsConfig {
+  /** Most sockets one instance holds (session sockets and owner streams together). */
+  maxSockets: number;
+  /** Most sockets one instance holds on one session (and owner streams per owner). */
+  maxSocketsPerSession: number;
+  /** Seconds a socket may stay silent (no `ping`) before it is closed. */
+  idleTimeout: number;
+}
+
 /** The whole typed configuration. */
 export interface Config {
   port: number;
@@ -49,6 +59,9 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
+  ws: WsConfig;
+  /** Seconds between sweeps that expire sessions nobody watches. */
+  expirySweepInterval: number;
 }
 
 /** Raised when the environment holds a value the service cannot run with. */
@@ -97,6 +110,10 @@ const envSchema = z.object({
   FEEDBACK_MAX_FREE_TEXT_LENGTH: positiveInt.max(100_000).default(8000),
   CORS_ORIGINS: list.default([]),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
+  WS_MAX_SOCKETS: positiveInt.max(1_000_000).default(10_000),
+  WS_MAX_SOCKETS_PER_SESSION: positiveInt.max(10_000).default(20),
+  WS_IDLE_TIMEOUT: positiveInt.max(86_400).default(300),
+  EXPIRY_SWEEP_INTERVAL: positiveInt.max(3600).default(1),
 });
 
 /**
@@ -161,5 +178,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: 64 * 1024,
+    ws: {
+      maxSockets: e.WS_MAX_SOCKETS,
+      maxSocketsPerSession: e.WS_MAX_SOCKETS_PER_SESSION,
+      idleTimeout: e.WS_IDLE_TIMEOUT,
+    },
+    expirySweepInterval: e.EXPIRY_SWEEP_INTERVAL,
   };
 }

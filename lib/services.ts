@@ -5,9 +5,11 @@
  */
 import { createTokenVerifier, type TokenVerifier } from "./auth/jwt.ts";
 import type { Config } from "./config.ts";
+import { ExpiryScheduler } from "./feedback/expiry.ts";
 import { FeedbackService } from "./feedback/service.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { WatchHub } from "./watch_hub.ts";
+import { SocketRegistry } from "./ws/registry.ts";
 
 /** What every transport receives. */
 export interface Services {
@@ -17,6 +19,10 @@ export interface Services {
   hub: WatchHub;
   verifyToken: TokenVerifier;
   log: Logger;
+  /** Every WebSocket of this instance: limits, idle timeout, 1012 on shutdown. */
+  sockets: SocketRegistry;
+  /** Expiry timers for watched sessions and the sweep for the rest (started by `main.ts`). */
+  expiry: ExpiryScheduler;
 }
 
 /** Options of {@link createServices}. */
@@ -34,12 +40,33 @@ export function createServices(
 ): Services {
   const log = options.log ?? createLogger(config.logLevel);
   const hub = new WatchHub(kv, log);
+  const feedback = new FeedbackService({ kv, limits: config.feedback, hub, now: options.now });
   return {
     config,
     kv,
     hub,
     log,
     verifyToken: createTokenVerifier(config.jwt),
-    feedback: new FeedbackService({ kv, limits: config.feedback, hub, now: options.now }),
+    feedback,
+    sockets: new SocketRegistry({
+      maxSockets: config.ws.maxSockets,
+      maxPerScope: config.ws.maxSocketsPerSession,
+      idleTimeoutMs: config.ws.idleTimeout * 1000,
+      log,
+    }),
+    expiry: new ExpiryScheduler(feedback, {
+      sweepIntervalMs: config.expirySweepInterval * 1000,
+      log,
+    }),
   };
+}
+
+/**
+ * Releases what the real-time side holds, before the hub and KV close: every socket is closed
+ * with 1012 (and given a moment to finish its closing handshake), then expiry timers and the
+ * sweep stop and KV work they started completes.
+ */
+export async function closeRealtime(services: Services): Promise<void> {
+  await services.sockets.closeAll();
+  await services.expiry.close();
 }

@@ -6,7 +6,7 @@ import { createApp } from "../app.ts";
 import { signToken } from "../lib/auth/jwt.ts";
 import { type Config, loadConfig } from "../lib/config.ts";
 import { createLogger } from "../lib/log.ts";
-import { createServices, type Services } from "../lib/services.ts";
+import { closeRealtime, createServices, type Services } from "../lib/services.ts";
 
 /** The secret every test configuration uses. */
 export const TEST_SECRET = "test-secret-test-secret-test-secret-0123456789";
@@ -50,10 +50,10 @@ export async function createTestInstance(options: TestInstanceOptions = {}): Pro
     services,
     app,
     kv,
-    [Symbol.asyncDispose]() {
+    async [Symbol.asyncDispose]() {
+      await closeRealtime(services);
       services.hub.close();
       if (ownsKv) kv.close();
-      return Promise.resolve();
     },
   };
 }

@@ -1,0 +1,241 @@
+/**
+ * Owner streams (`GET /ws?token=…`): every event of one owner's sessions, and only that owner's.
+ *
+ * Each owner with a stream on this instance has one channel: one hub listener on
+ * `ownerChangeKey(owner)` (bumped atomically with every change of the owner's sessions) and a
+ * reader of the owner's event log under `ownerEventPrefix(owner)`. A change only says "read
+ * again": events are taken from the log, so several writes that coalesce into one watch
+ * notification are all delivered. Each read goes back a few seconds before the newest event seen
+ * and drops ids already delivered, so events written in the same millisecond, or by an instance
+ * whose clock runs a little behind, are not lost.
+ * @module
+ */
+import { describeError, type Logger } from "../log.ts";
+import type { FeedbackSession } from "../feedback/model.ts";
+import {
+  type FeedbackStore,
+  ownerChangeKey,
+  type OwnerEvent,
+  ownerEventPrefix,
+} from "../feedback/store.ts";
+import type { WatchHub } from "../watch_hub.ts";
+import { type OutboundMessage, sessionCreated, transitionMessages } from "./protocol.ts";
+
+/** How far back each read of the event log reaches, to absorb clock skew between instances. */
+export const REREAD_WINDOW_MS = 5000;
+/** Events read from the log in one pass at most (the rest come with the next pass). */
+const MAX_EVENTS_PER_READ = 500;
+
+/** A socket on an owner stream, as the channel sees it. */
+export interface OwnerMember {
+  /** Sends pre-serialized messages. */
+  deliver(texts: string[]): void;
+}
+
+/** What owner streams need. */
+export interface OwnerStreamsDeps {
+  hub: WatchHub;
+  store: FeedbackStore;
+  publicBaseUrl: string;
+  /** Wall clock. */
+  now: () => number;
+  log: Logger;
+}
+
+/** Counters for tests. */
+export interface OwnerStreamsStats {
+  channels: number;
+  members: number;
+}
+
+/** The messages one owner event stands for; the session supplies title, expiry and preview. */
+export function ownerEventMessages(
+  event: OwnerEvent,
+  session: FeedbackSession | null,
+  publicBaseUrl: string,
+  now: number,
+): OutboundMessage[] {
+  if (event.kind === "created") {
+    return session ? [sessionCreated(session, publicBaseUrl, now)] : [];
+  }
+  if (event.kind !== "status_changed" || event.oldStatus === null) return [];
+  // The record may already be further along; describe the transition this event recorded.
+  const base: FeedbackSession = session ?? {
+    id: event.sessionId,
+    status: event.newStatus,
+    expiresAt: event.at,
+    createdAt: event.at,
+  } as FeedbackSession;
+  const view = {
+    ...base,
+    status: event.newStatus,
+    submittedAt: base.submittedAt ?? event.at,
+    cancelledAt: base.cancelledAt ?? event.at,
+  };
+  return transitionMessages(view, event.oldStatus, now);
+}
+
+class OwnerChannel {
+  readonly members = new Set<OwnerMember>();
+  /** Joins still waiting for the channel to be primed; the channel stays open for them. */
+  joining = 0;
+  /** Ids delivered (or present before the first member), with their time, for de-duplication. */
+  #seen = new Map<string, number>();
+  /** Reads start here; it never moves backwards. */
+  #floor: number;
+  #newest: number;
+  /** Serializes reads and joins, so a member joins between two reads, never during one. */
+  #queue: Promise<void> = Promise.resolve();
+  #readQueued = false;
+  #primed = false;
+  #closed = false;
+  #unsubscribe: () => void = () => {};
+  #ready: Promise<void>;
+
+  constructor(readonly owner: string, private readonly deps: OwnerStreamsDeps) {
+    this.#newest = deps.now();
+    this.#floor = this.#newest - REREAD_WINDOW_MS;
+    let markReady!: () => void;
+    this.#ready = new Promise((resolve) => markReady = resolve);
+    // The first notification (the key's current value) primes the channel: what the log already
+    // holds counts as seen, and every event after it is delivered.
+    this.#unsubscribe = deps.hub.subscribe(ownerChangeKey(owner), () => {
+      this.#scheduleRead().then(markReady);
+    });
+  }
+
+  /** Adds a member once the log is primed, between two reads. */
+  async join(member: OwnerMember, beforeAdd: () => boolean): Promise<boolean> {
+    await this.#ready;
+    let added = false;
+    await this.#enqueue(() => {
+      if (this.#closed || !beforeAdd()) return;
+      this.members.add(member);
+      added = true;
+    });
+    return added;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#unsubscribe();
+  }
+
+  /** Waits until queued work is done (reads in flight finish before KV closes). */
+  settled(): Promise<void> {
+    return this.#queue;
+  }
+
+  #scheduleRead(): Promise<void> {
+    if (this.#readQueued) return this.#queue;
+    this.#readQueued = true;
+    return this.#enqueue(async () => {
+      this.#readQueued = false;
+      if (this.#closed) return;
+      try {
+        await this.#read();
+      } catch (error) {
+        if (!this.#closed) {
+          this.deps.log.error("owner stream read failed", describeError(error));
+        }
+      }
+    });
+  }
+
+  #enqueue(task: () => void | Promise<void>): Promise<void> {
+    this.#queue = this.#queue.then(task);
+    return this.#queue;
+  }
+
+  async #read(): Promise<void> {
+    const prefix = ownerEventPrefix(this.owner);
+    const fresh: OwnerEvent[] = [];
+    const iter = this.deps.store.kv.list<OwnerEvent>({
+      prefix,
+      start: [...prefix, this.#floor.toString().padStart(15, "0")],
+    }, { limit: MAX_EVENTS_PER_READ });
+    for await (const entry of iter) {
+      const event = entry.value;
+      if (this.#seen.has(event.id)) continue;
+      this.#seen.set(event.id, event.at);
+      if (event.at > this.#newest) this.#newest = event.at;
+      fresh.push(event);
+    }
+    if (fresh.length === MAX_EVENTS_PER_READ) this.#scheduleRead();
+    this.#advanceFloor();
+    if (!this.#primed) {
+      this.#primed = true;
+      return;
+    }
+    if (fresh.length === 0 || this.members.size === 0) return;
+    const wanted = [...new Set(fresh.filter((e) => e.kind !== "viewed").map((e) => e.sessionId))];
+    const sessions = new Map<string, FeedbackSession | null>();
+    const found = await this.deps.store.getMany(wanted);
+    wanted.forEach((id, i) => sessions.set(id, found[i]));
+    const now = this.deps.now();
+    const texts: string[] = [];
+    for (const event of fresh) {
+      const session = sessions.get(event.sessionId) ?? null;
+      // Defence in depth: the log is per owner, but never forward another owner's record.
+      if (session && session.owner !== this.owner) continue;
+      for (const message of ownerEventMessages(event, session, this.deps.publicBaseUrl, now)) {
+        texts.push(JSON.stringify(message));
+      }
+    }
+    if (texts.length === 0) return;
+    for (const member of this.members) member.deliver(texts);
+  }
+
+  #advanceFloor(): void {
+    const floor = Math.min(this.#newest, this.deps.now()) - REREAD_WINDOW_MS;
+    if (floor <= this.#floor) return;
+    this.#floor = floor;
+    for (const [id, at] of this.#seen) if (at < floor) this.#seen.delete(id);
+  }
+}
+
+/** The owner channels of one instance. */
+export class OwnerStreams {
+  #channels = new Map<string, OwnerChannel>();
+
+  constructor(private readonly deps: OwnerStreamsDeps) {}
+
+  /**
+   * Adds a member to the owner's channel once it is primed. `beforeAdd` runs at the moment of
+   * joining (send `connection_established` there); if it returns false the member is not added.
+   * Resolves to the function that leaves, or null when the member was not added.
+   */
+  async join(
+    owner: string,
+    member: OwnerMember,
+    beforeAdd: () => boolean,
+  ): Promise<(() => void) | null> {
+    let channel = this.#channels.get(owner);
+    if (!channel) {
+      channel = new OwnerChannel(owner, this.deps);
+      this.#channels.set(owner, channel);
+    }
+    const joined = channel;
+    joined.joining++;
+    const added = await joined.join(member, beforeAdd).finally(() => joined.joining--);
+    const leave = () => {
+      joined.members.delete(member);
+      if (joined.members.size > 0 || joined.joining > 0) return;
+      if (this.#channels.get(owner) !== joined) return;
+      this.#channels.delete(owner);
+      joined.close();
+    };
+    if (!added) {
+      leave();
+      return null;
+    }
+    return leave;
+  }
+
+  /** Current counts. */
+  stats(): OwnerStreamsStats {
+    let members = 0;
+    for (const channel of this.#channels.values()) members += channel.members.size;
+    return { channels: this.#channels.size, members };
+  }
+}

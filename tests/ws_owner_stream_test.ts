@@ -1,0 +1,146 @@
+/**
+ * Owner streams (`GET /ws?token=…`) over real WebSockets: every event of the owner's sessions,
+ * never another owner's, across instances, without losing events written close together.
+ */
+import assert from "node:assert/strict";
+import {
+  authHeaders,
+  createSessionViaApi,
+  createTestInstance,
+  randomOwner,
+  type TestInstance,
+  tokenFor,
+} from "./_helpers.ts";
+import { eventually, serveInstance, TestClient } from "./_ws_client.ts";
+
+async function post(instance: TestInstance, path: string, body: unknown, token?: string) {
+  const res = await instance.app.request(path, {
+    method: "POST",
+    headers: token ? authHeaders(token) : { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  assert.equal(res.status, 200, await res.clone().text());
+  return (await res.json()).data;
+}
+
+Deno.test("the owner stream announces the owner's new sessions and their answers", async () => {
+  await using instance = await createTestInstance();
+  await using server = serveInstance(instance);
+  const token = await tokenFor(randomOwner());
+  await using stream = await TestClient.open(`${server.wsOrigin}/ws?token=${token}`);
+  const established = await stream.next();
+  assert.equal(established.type, "connection_established");
+  assert.equal(established.data.sessionId, null);
+  assert.equal(established.data.role, "owner");
+
+  const created = await createSessionViaApi(instance, token, {
+    message: "Deploy?",
+    title: "Release 2.0",
+    predefinedOptions: ["Go", "Wait"],
+  });
+  const announced = await stream.next("session_created");
+  assert.deepEqual(announced.data, {
+    sessionId: created.sessionId,
+    title: "Release 2.0",
+    expiresAt: created.expiresAt,
+    feedbackUrl: created.feedbackUrl,
+  });
+
+  await post(instance, `/api/feedback/${created.sessionId}/submit`, { selectedOptions: ["Go"] });
+  const submitted = await stream.next("feedback_submitted");
+  assert.equal(submitted.data.sessionId, created.sessionId);
+  assert.equal(submitted.data.preview, "Go");
+  const changed = await stream.next("session_status_changed");
+  assert.equal(changed.data.oldStatus, "pending");
+  assert.equal(changed.data.newStatus, "completed");
+
+  const other = await createSessionViaApi(instance, token);
+  await stream.next("session_created");
+  await post(instance, `/api/feedback/${other.sessionId}/cancel`, {}, token);
+  const cancelled = await stream.next("session_status_changed");
+  assert.equal(cancelled.data.sessionId, other.sessionId);
+  assert.equal(cancelled.data.newStatus, "cancelled");
+});
+
+Deno.test("an owner stream never sees another owner's sessions", async () => {
+  await using instance = await createTestInstance();
+  await using server = serveInstance(instance);
+  const alice = await tokenFor(randomOwner());
+  const bob = await tokenFor(randomOwner());
+  await using aliceStream = await TestClient.connect(`${server.wsOrigin}/ws?token=${alice}`);
+  await using bobStream = await TestClient.connect(`${server.wsOrigin}/ws?apiKey=${bob}`);
+
+  const bobs = await createSessionViaApi(instance, bob);
+  await post(instance, `/api/feedback/${bobs.sessionId}/submit`, { freeText: "secret" });
+  const alices = await createSessionViaApi(instance, alice);
+
+  assert.equal((await aliceStream.next("session_created")).data.sessionId, alices.sessionId);
+  assert.equal((await bobStream.next("session_created")).data.sessionId, bobs.sessionId);
+  await bobStream.next("feedback_submitted");
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  const leaked = aliceStream.messages.filter((m) => JSON.stringify(m).includes(bobs.sessionId));
+  assert.deepEqual(leaked, []);
+  assert.deepEqual(aliceStream.messages, []);
+});
+
+Deno.test("an owner stream delivers every one of many sessions created at once", async () => {
+  await using instance = await createTestInstance();
+  await using server = serveInstance(instance);
+  const token = await tokenFor(randomOwner());
+  await using stream = await TestClient.connect(`${server.wsOrigin}/ws?token=${token}`);
+
+  // Concurrent writes coalesce into fewer watch notifications and share milliseconds.
+  const created = await Promise.all(
+    Array.from({ length: 25 }, () => createSessionViaApi(instance, token)),
+  );
+  const seen: string[] = [];
+  for (let i = 0; i < created.length; i++) {
+    seen.push((await stream.next("session_created")).data.sessionId);
+  }
+  assert.deepEqual(seen.toSorted(), created.map((c) => c.sessionId).toSorted());
+  assert.deepEqual(await stream.drain("session_created", 150), [], "no duplicates");
+});
+
+Deno.test("a session created through a second instance reaches the owner stream on the first", async () => {
+  await using first = await createTestInstance();
+  await using second = await createTestInstance({ kv: first.kv });
+  await using server = serveInstance(first);
+  const token = await tokenFor(randomOwner());
+  await using stream = await TestClient.connect(`${server.wsOrigin}/ws?token=${token}`);
+
+  const created = await createSessionViaApi(second, token);
+  assert.equal((await stream.next("session_created")).data.sessionId, created.sessionId);
+});
+
+Deno.test("an event written by an instance whose clock runs 2 s behind is not lost", async () => {
+  await using first = await createTestInstance();
+  await using behind = await createTestInstance({ kv: first.kv, now: () => Date.now() - 2000 });
+  await using server = serveInstance(first);
+  const token = await tokenFor(randomOwner());
+  await using stream = await TestClient.connect(`${server.wsOrigin}/ws?token=${token}`);
+
+  const onTime = await createSessionViaApi(first, token);
+  assert.equal((await stream.next("session_created")).data.sessionId, onTime.sessionId);
+  // Its event sorts 2 s before the one just delivered.
+  const late = await createSessionViaApi(behind, token);
+  assert.equal((await stream.next("session_created")).data.sessionId, late.sessionId);
+  assert.deepEqual(await stream.drain("session_created", 100), [], "no duplicates");
+});
+
+Deno.test("owner streams of one owner share one watch, released when they leave", async () => {
+  await using instance = await createTestInstance();
+  await using server = serveInstance(instance);
+  const token = await tokenFor(randomOwner());
+  const streams = await Promise.all(
+    [1, 2, 3].map(() => TestClient.connect(`${server.wsOrigin}/ws?token=${token}`)),
+  );
+  assert.deepEqual(instance.services.hub.stats(), { watches: 1, listeners: 1 });
+
+  const created = await createSessionViaApi(instance, token);
+  for (const stream of streams) {
+    assert.equal((await stream.next("session_created")).data.sessionId, created.sessionId);
+  }
+  await Promise.all(streams.map((s) => s.close()));
+  await eventually(() => instance.services.hub.stats().watches === 0, { what: "watch released" });
+  await eventually(() => instance.services.sockets.stats().sockets === 0);
+});
