@@ -8,6 +8,7 @@ import { AppError } from "./lib/errors.ts";
 import { createApiApp } from "./lib/http/api.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
 import type { Services } from "./lib/services.ts";
+import { createPagesApp, notFoundPage } from "./routes/mod.ts";
 import { createWsApp } from "./lib/ws/app.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "./lib/version.ts";
 
@@ -38,9 +39,14 @@ export function createApp(services: Services): Hono {
   // -- MCP mount (issue 3) --
   // -- WebSocket mount (issue 4) --
   app.route("/", createWsApp(services));
-  // -- Pages mount (issue 5) --
+  // Pages (issue 5): `/`, `/feedback/{id}`, `/static/*`; they set their own security headers.
+  app.route("/", createPagesApp(services));
 
-  app.notFound(() => {
+  app.notFound((c) => {
+    // Browsers get the HTML 404 page; the API keeps its JSON envelope.
+    if (c.req.path !== "/api" && !c.req.path.startsWith("/api/")) {
+      return notFoundPage(c, services);
+    }
     throw new AppError("NOT_FOUND", "Nothing lives at this address.");
   });
 

@@ -1,0 +1,234 @@
+/**
+ * Every string of the web pages, in English and Chinese, from one dictionary, and the rule that
+ * picks the language of a request: `?lang` > cookie > `Accept-Language` > English.
+ * Unknown values are ignored (never echoed). Placeholders are `{name}`, filled by {@link format}.
+ * @module
+ */
+
+/** The languages the pages speak. */
+export type Lang = "en" | "zh";
+
+/** Every supported language, the default first. */
+export const LANGS: readonly Lang[] = ["en", "zh"];
+
+/** The value of `<html lang>` for each language. */
+export const HTML_LANG: Record<Lang, string> = { en: "en", zh: "zh-CN" };
+
+/** Each language's name, written in that language (for the switcher). */
+export const LANG_NAMES: Record<Lang, string> = { en: "English", zh: "中文" };
+
+const en = {
+  siteName: "Interactive Feedback",
+  skipToContent: "Skip to content",
+  themeToDark: "Switch to dark theme",
+  themeToLight: "Switch to light theme",
+  languageLabel: "Language",
+  footer: "Your answer goes straight back to the AI agent that asked.",
+
+  defaultTitle: "An AI agent is asking for your feedback",
+  questionHeading: "Question",
+  optionsLegendMulti: "Choose any that apply",
+  optionsLegendSingle: "Choose one",
+  freeTextLabel: "Your answer",
+  freeTextLabelWithOptions: "Anything to add? (optional)",
+  counter: "{count} / {max} characters",
+  counterOver: "{over} characters over the limit",
+  submit: "Send answer",
+  sending: "Sending…",
+  shortcutHint: "Ctrl+Enter sends · keys 1–9 pick options",
+  timeLeft: "Closes in {time}",
+  closingNow: "Closing now…",
+
+  thankYouTitle: "Thank you!",
+  thankYouBody: "Your answer was sent to the agent. You can close this page.",
+  answeredTitle: "Already answered",
+  answeredBody: "This question has already been answered. This is what was sent:",
+  answeredLive: "This question was just answered somewhere else.",
+  sentOptions: "Selected",
+  sentText: "Written answer",
+  nothingToShow: "The answer is no longer shown here.",
+  expiredTitle: "This question has expired",
+  expiredBody: "The time to answer ran out, so the agent is continuing without an answer.",
+  cancelledTitle: "Question withdrawn",
+  cancelledBody: "The agent withdrew this question. No answer is needed.",
+
+  connectionLive: "Live",
+  connectionConnecting: "Connecting…",
+  connectionOffline: "Offline, retrying",
+  connectionLabel: "Live updates",
+
+  errorEmpty: "Choose an option or write an answer.",
+  errorTooLong: "Your answer is too long: at most {max} characters.",
+  errorInvalid: "This answer was not accepted. Check it and try again.",
+  errorRateLimited: "Too many attempts. Wait a minute, then try again.",
+  errorNetwork: "Could not reach the server. Check your connection and try again.",
+  errorServer: "Something went wrong on our side. Please try again.",
+  errorUnsupported: "The form could not be read. Please use the page's form.",
+
+  notFoundTitle: "Nothing here",
+  notFoundBody:
+    "There is no feedback question at this address. The link may be incomplete, or the question was removed some time after it closed.",
+  aboutLink: "About this service",
+  errorPageTitle: "Something went wrong",
+  errorPageBody: "The page could not be shown. Please try again in a moment.",
+
+  homeTitle: "Interactive feedback for AI agents",
+  homeIntro:
+    "This service lets an AI agent ask a person a question and wait for the answer. The agent shows you a link; you open it on any device, pick an option or write a reply, and the agent receives it at once.",
+  homeStepsTitle: "How it works",
+  homeStep1: "The agent calls the interactive_feedback tool (MCP) or POST /api/feedback/create.",
+  homeStep2: "It shows you the link to a page like this one, in your language and theme.",
+  homeStep3: "You answer; the agent gets the answer from get_feedback_result or the result API.",
+  homeConnectTitle: "Connect a client",
+  homeConnectIntro:
+    "The MCP endpoint speaks Streamable HTTP and needs a bearer token (JWT) from whoever runs this service (deno task token --sub NAME). Replace YOUR_TOKEN below.",
+  homeEndpoint: "MCP endpoint",
+  homeClaudeCode: "Claude Code",
+  homeClaudeDesktop: "Claude Desktop (claude_desktop_config.json, through mcp-remote)",
+  homeCursor: "Cursor (.cursor/mcp.json)",
+  homeRest: "REST API",
+  homeRestBody: "Every route is described in the OpenAPI document:",
+  homeHealth: "Health check",
+} as const;
+
+/** The keys of the dictionary. */
+export type MessageKey = keyof typeof en;
+
+/** One language's strings. */
+export type Messages = Record<MessageKey, string>;
+
+const zh: Messages = {
+  siteName: "交互式反馈",
+  skipToContent: "跳到正文",
+  themeToDark: "切换到深色主题",
+  themeToLight: "切换到浅色主题",
+  languageLabel: "语言",
+  footer: "你的回答会直接发回给提问的 AI 助手。",
+
+  defaultTitle: "AI 助手在征求你的意见",
+  questionHeading: "问题",
+  optionsLegendMulti: "可多选",
+  optionsLegendSingle: "请选择一项",
+  freeTextLabel: "你的回答",
+  freeTextLabelWithOptions: "还有补充吗？（可选）",
+  counter: "{count} / {max} 字",
+  counterOver: "超出上限 {over} 字",
+  submit: "提交回答",
+  sending: "正在提交…",
+  shortcutHint: "Ctrl+Enter 提交 · 数字键 1–9 选择选项",
+  timeLeft: "{time} 后关闭",
+  closingNow: "即将关闭…",
+
+  thankYouTitle: "谢谢！",
+  thankYouBody: "你的回答已发送给 AI 助手，现在可以关闭此页面。",
+  answeredTitle: "已经回答过了",
+  answeredBody: "这个问题已经有人回答了，以下是发送的内容：",
+  answeredLive: "这个问题刚刚在别处被回答了。",
+  sentOptions: "所选项",
+  sentText: "文字回答",
+  nothingToShow: "此处不再显示回答内容。",
+  expiredTitle: "这个问题已过期",
+  expiredBody: "回答时间已到，AI 助手会在没有回答的情况下继续。",
+  cancelledTitle: "问题已撤回",
+  cancelledBody: "提问方已撤回这个问题，无需回答。",
+
+  connectionLive: "实时",
+  connectionConnecting: "连接中…",
+  connectionOffline: "已断开，正在重试",
+  connectionLabel: "实时更新",
+
+  errorEmpty: "请选择一个选项或填写回答。",
+  errorTooLong: "回答太长：最多 {max} 字。",
+  errorInvalid: "回答未被接受，请检查后重试。",
+  errorRateLimited: "尝试次数过多，请稍等一分钟再试。",
+  errorNetwork: "无法连接服务器，请检查网络后重试。",
+  errorServer: "服务器出了点问题，请重试。",
+  errorUnsupported: "无法读取表单，请使用页面上的表单提交。",
+
+  notFoundTitle: "这里什么也没有",
+  notFoundBody: "此地址没有反馈问题。链接可能不完整，或者问题在结束一段时间后已被删除。",
+  aboutLink: "关于本服务",
+  errorPageTitle: "出错了",
+  errorPageBody: "页面暂时无法显示，请稍后再试。",
+
+  homeTitle: "面向 AI 助手的交互式反馈",
+  homeIntro:
+    "本服务让 AI 助手可以向人提问并等待回答。助手给你一个链接；你在任何设备上打开它，选择选项或写下回答，助手会立即收到。",
+  homeStepsTitle: "工作方式",
+  homeStep1: "助手调用 interactive_feedback 工具（MCP）或 POST /api/feedback/create。",
+  homeStep2: "它把类似本页的链接展示给你，使用你的语言和主题。",
+  homeStep3: "你作答后，助手通过 get_feedback_result 或结果 API 拿到回答。",
+  homeConnectTitle: "连接客户端",
+  homeConnectIntro:
+    "MCP 端点使用 Streamable HTTP，需要由本服务的运营者签发的 Bearer 令牌（JWT）（deno task token --sub NAME）。请把下面的 YOUR_TOKEN 替换成你的令牌。",
+  homeEndpoint: "MCP 端点",
+  homeClaudeCode: "Claude Code",
+  homeClaudeDesktop: "Claude Desktop（claude_desktop_config.json，通过 mcp-remote）",
+  homeCursor: "Cursor（.cursor/mcp.json）",
+  homeRest: "REST API",
+  homeRestBody: "所有路由都写在 OpenAPI 文档里：",
+  homeHealth: "健康检查",
+};
+
+/** The dictionary: every key exists in every language (the type enforces it). */
+export const MESSAGES: Record<Lang, Messages> = { en, zh };
+
+/** The strings of one language. */
+export function messagesFor(lang: Lang): Messages {
+  return MESSAGES[lang];
+}
+
+/** The strings of `keys` only: what an island needs, so the page does not ship the dictionary. */
+export function pickMessages<K extends MessageKey>(
+  lang: Lang,
+  keys: readonly K[],
+): Record<K, string> {
+  const all = MESSAGES[lang];
+  return Object.fromEntries(keys.map((k) => [k, all[k]])) as Record<K, string>;
+}
+
+/** Fills `{name}` placeholders; unknown placeholders are left as they are. */
+export function format(template: string, values: Record<string, string | number>): string {
+  return template.replace(
+    /\{(\w+)\}/g,
+    (whole, name: string) => name in values ? String(values[name]) : whole,
+  );
+}
+
+/** A supported language named by `value`, or undefined (so bad input is simply ignored). */
+export function parseLang(value: string | null | undefined): Lang | undefined {
+  const v = (value ?? "").trim().toLowerCase();
+  return (LANGS as readonly string[]).includes(v) ? v as Lang : undefined;
+}
+
+/**
+ * The best supported language of an `Accept-Language` header, by quality then order;
+ * `zh-TW`, `zh-Hans` and the like count as Chinese, `en-GB` as English.
+ */
+export function langFromAcceptLanguage(header: string | null | undefined): Lang | undefined {
+  if (!header) return undefined;
+  let best: { lang: Lang; q: number; index: number } | undefined;
+  header.split(",").slice(0, 32).forEach((part, index) => {
+    const [range, ...params] = part.trim().split(";");
+    const lang = parseLang(range.split("-")[0]);
+    if (!lang) return;
+    const qParam = params.map((p) => p.trim()).find((p) => p.startsWith("q="));
+    const q = qParam ? Number(qParam.slice(2)) : 1;
+    if (!(q > 0)) return;
+    if (!best || q > best.q) best = { lang, q, index };
+  });
+  return best?.lang;
+}
+
+/** Where the language of a request may come from, most important first. */
+export interface LangSources {
+  query?: string | null;
+  cookie?: string | null;
+  acceptLanguage?: string | null;
+}
+
+/** `?lang` > cookie > `Accept-Language` > English. */
+export function resolveLang(sources: LangSources): Lang {
+  return parseLang(sources.query) ?? parseLang(sources.cookie) ??
+    langFromAcceptLanguage(sources.acceptLanguage) ?? "en";
+}

@@ -1,0 +1,195 @@
+/**
+ * `/feedback/{id}`: the page where the human answers (contract §4).
+ * GET shows the view of the session's state and records `viewedAt`; POST is the same form
+ * without JavaScript (form-encoded `selectedOptions` repeated and `freeText`), validated by the
+ * same service call as the API, answered with the resulting view and the API's status code.
+ */
+import type { Context } from "hono";
+import type { JSX } from "preact";
+import { z } from "zod";
+import { Layout } from "../../components/Layout.tsx";
+import { AppError, httpStatusOf, SessionNotFoundError, ValidationError } from "../../lib/errors.ts";
+import { type FeedbackSession, parseSessionId } from "../../lib/feedback/model.ts";
+import { readBodyText } from "../../lib/http/body.ts";
+import { format, type Messages, messagesFor, pickMessages } from "../../lib/i18n.ts";
+import { defineIsland } from "../../lib/islands/island.tsx";
+import { renderMarkdown } from "../../lib/markdown.ts";
+import type { Services } from "../../lib/services.ts";
+import FeedbackApp, {
+  type AnswerDraft,
+  FEEDBACK_APP_MESSAGES,
+  type FeedbackAppProps,
+} from "../../islands/FeedbackApp.tsx";
+import { answerErrorKey } from "../../islands/_errors.ts";
+import { pageResponse } from "../_headers.ts";
+import { notFoundPage } from "../_404.tsx";
+import { type PagePrefs, resolvePrefs } from "../_prefs.ts";
+
+const FeedbackAppIsland = defineIsland("FeedbackApp", FeedbackApp);
+
+const EMPTY_DRAFT: AnswerDraft = { selectedOptions: [], freeText: "" };
+
+/** The form body, before the service validates it against the session. */
+const answerForm = z.object({
+  selectedOptions: z.array(z.string()).max(100, "too many options"),
+  freeText: z.string(),
+});
+
+/** How a session is shown beyond its own data. */
+interface ViewOptions {
+  sentHere?: boolean;
+  draft?: AnswerDraft;
+  error?: string | null;
+}
+
+/** The page of one session. */
+export function FeedbackPage(
+  { session, prefs, t, island }: {
+    session: FeedbackSession;
+    prefs: PagePrefs;
+    t: Messages;
+    island: FeedbackAppProps;
+  },
+): JSX.Element {
+  const title = session.title ?? t.defaultTitle;
+  return (
+    <Layout prefs={prefs} messages={t} title={title} noindex>
+      <main id="main" class="card feedback" data-page="feedback" data-status={island.status}>
+        <h1 class="question-title">{title}</h1>
+        <div
+          class="message"
+          // The markdown renderer has raw HTML off and vets every link (lib/markdown.ts).
+          dangerouslySetInnerHTML={{ __html: renderMarkdown(session.message) }}
+        />
+        <FeedbackAppIsland {...island} />
+      </main>
+    </Layout>
+  );
+}
+
+/** The island's props for a session as the service sees it now. */
+export function feedbackIslandProps(
+  services: Services,
+  session: FeedbackSession,
+  prefs: PagePrefs,
+  view: ViewOptions = {},
+): FeedbackAppProps {
+  const answer = session.status === "completed" && session.feedback
+    ? {
+      selectedOptions: session.feedback.selectedOptions,
+      freeText: session.feedback.freeText.trim(),
+    }
+    : null;
+  return {
+    sessionId: session.id,
+    status: session.status,
+    options: session.predefinedOptions,
+    multiSelect: session.multiSelect,
+    allowFreeText: session.allowFreeText,
+    maxFreeTextLength: services.feedback.limits.maxFreeTextLength,
+    expiresAt: session.expiresAt,
+    renderedAt: services.feedback.now(),
+    answer,
+    sentHere: Boolean(view.sentHere) && session.status === "completed",
+    draft: session.status === "pending" ? view.draft ?? EMPTY_DRAFT : EMPTY_DRAFT,
+    error: session.status === "pending" ? view.error ?? null : null,
+    messages: pickMessages(prefs.lang, FEEDBACK_APP_MESSAGES),
+  };
+}
+
+function render(
+  services: Services,
+  prefs: PagePrefs,
+  session: FeedbackSession,
+  options: ViewOptions & { status?: number } = {},
+): Response {
+  const t = messagesFor(prefs.lang);
+  const island = feedbackIslandProps(services, session, prefs, options);
+  return pageResponse(<FeedbackPage session={session} prefs={prefs} t={t} island={island} />, {
+    status: options.status,
+    prefs,
+    publicBaseUrl: services.config.publicBaseUrl,
+  });
+}
+
+function sessionIdOf(c: Context): string | null {
+  try {
+    return parseSessionId(c.req.param("id"));
+  } catch {
+    return null;
+  }
+}
+
+/** `GET /feedback/{id}`. */
+export async function feedbackGetRoute(c: Context, services: Services): Promise<Response> {
+  const prefs = resolvePrefs(c, services.config.publicBaseUrl);
+  const id = sessionIdOf(c);
+  if (!id) return notFoundPage(c, services, prefs);
+  let session: FeedbackSession;
+  try {
+    session = await services.feedback.markViewed(id);
+  } catch (error) {
+    if (error instanceof SessionNotFoundError) return notFoundPage(c, services, prefs);
+    throw error;
+  }
+  return render(services, prefs, session);
+}
+
+/** Reads the form-encoded answer; the service does the real validation. */
+async function readAnswerForm(request: Request, maxBytes: number): Promise<AnswerDraft> {
+  const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
+  if (type !== "application/x-www-form-urlencoded") {
+    throw new AppError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      "Send the form as application/x-www-form-urlencoded.",
+    );
+  }
+  const params = new URLSearchParams(await readBodyText(request, maxBytes));
+  const parsed = answerForm.safeParse({
+    selectedOptions: params.getAll("selectedOptions"),
+    freeText: params.get("freeText") ?? "",
+  });
+  if (!parsed.success) throw ValidationError.of("selectedOptions", "too many options");
+  return parsed.data;
+}
+
+/** `POST /feedback/{id}`: the answer without JavaScript. */
+export async function feedbackPostRoute(c: Context, services: Services): Promise<Response> {
+  const prefs = resolvePrefs(c, services.config.publicBaseUrl);
+  const id = sessionIdOf(c);
+  if (!id) return notFoundPage(c, services, prefs);
+  let draft = EMPTY_DRAFT;
+  try {
+    draft = await readAnswerForm(c.req.raw, services.config.maxBodyBytes);
+    const session = await services.feedback.submit(id, draft);
+    return render(services, prefs, session, { sentHere: true });
+  } catch (error) {
+    if (error instanceof SessionNotFoundError) return notFoundPage(c, services, prefs);
+    if (!(error instanceof AppError) || error.code === "INTERNAL_ERROR") throw error;
+    const session = await services.feedback.get(id).catch((e) => {
+      if (e instanceof SessionNotFoundError) return null;
+      throw e;
+    });
+    if (!session) return notFoundPage(c, services, prefs);
+    const t = messagesFor(prefs.lang);
+    const details = error.details ?? {};
+    const message = format(
+      t[
+        answerErrorKey(
+          error.code,
+          typeof details.field === "string" ? details.field : undefined,
+          typeof details.reason === "string" ? details.reason : undefined,
+        )
+      ],
+      { max: services.feedback.limits.maxFreeTextLength },
+    );
+    return render(services, prefs, session, {
+      status: httpStatusOf(error.code),
+      draft: {
+        selectedOptions: draft.selectedOptions.filter((o) => session.predefinedOptions.includes(o)),
+        freeText: draft.freeText,
+      },
+      error: message,
+    });
+  }
+}

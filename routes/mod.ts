@@ -1,0 +1,27 @@
+/**
+ * The web pages (contract §4) as a Hono sub-app: `/`, `/feedback/{id}` (GET and the no-JS POST)
+ * and the files of `static/`. Unknown pages get the HTML 404 of `_404.tsx` through the app's
+ * not-found handler; errors in a page become the HTML 500 page.
+ */
+import { Hono } from "hono";
+import { createStaticHandler } from "../lib/islands/static.ts";
+import type { Services } from "../lib/services.ts";
+import { errorPage } from "./_404.tsx";
+import { feedbackGetRoute, feedbackPostRoute } from "./feedback/[id].tsx";
+import { homeRoute } from "./index.tsx";
+
+export { notFoundPage } from "./_404.tsx";
+
+/** Builds the pages sub-app; mount it at `/`. */
+export function createPagesApp(services: Services): Hono {
+  const app = new Hono();
+  app.onError((error, c) => errorPage(c, services, error));
+  app.get(
+    "/static/*",
+    createStaticHandler({ root: new URL("../static/", import.meta.url), prefix: "/static/" }),
+  );
+  app.get("/", (c) => homeRoute(c, services));
+  app.get("/feedback/:id", (c) => feedbackGetRoute(c, services));
+  app.post("/feedback/:id", (c) => feedbackPostRoute(c, services));
+  return app;
+}

@@ -1,0 +1,190 @@
+/**
+ * The answer without JavaScript: `POST /feedback/{id}` with a form-encoded body goes through the
+ * same validation as the API and is answered with the resulting view and the API's status code.
+ */
+import assert from "node:assert/strict";
+import { MESSAGES } from "../lib/i18n.ts";
+import {
+  authHeaders,
+  createSessionViaApi,
+  createTestInstance,
+  randomOwner,
+  type TestInstance,
+  tokenFor,
+} from "./_helpers.ts";
+
+const FORM = { "content-type": "application/x-www-form-urlencoded" };
+
+async function post(
+  instance: TestInstance,
+  id: string,
+  body: string | URLSearchParams,
+  headers: HeadersInit = FORM,
+) {
+  const res = await instance.app.request(`/feedback/${id}`, {
+    method: "POST",
+    headers,
+    body: String(body),
+  });
+  return { res, html: await res.text() };
+}
+
+function form(entries: [string, string][]): URLSearchParams {
+  return new URLSearchParams(entries);
+}
+
+async function setup(body?: Record<string, unknown>) {
+  const instance = await createTestInstance();
+  const token = await tokenFor(randomOwner());
+  const { sessionId } = await createSessionViaApi(
+    instance,
+    token,
+    body ?? { message: "Which?", predefinedOptions: ["Red", "Green", "Blue"] },
+  );
+  const result = async () => {
+    const res = await instance.app.request(`/api/feedback/${sessionId}/result`, {
+      headers: authHeaders(token),
+    });
+    return { status: res.status, body: await res.json() };
+  };
+  return { instance, token, sessionId, result };
+}
+
+Deno.test("POST /feedback/{id} stores the answer and shows the thank-you view", async () => {
+  const { instance, sessionId, result } = await setup();
+  await using _ = instance;
+  const { res, html } = await post(
+    instance,
+    sessionId,
+    form([["selectedOptions", "Red"], ["selectedOptions", "Blue"], ["freeText", "  both  "]]),
+  );
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get("referrer-policy"), "no-referrer");
+  assert.match(res.headers.get("content-security-policy") ?? "", /frame-ancestors 'none'/);
+  assert.match(html, /data-view="thanks"/);
+  assert.ok(html.includes(MESSAGES.en.thankYouTitle));
+  assert.match(html, /<li>Red<\/li><li>Blue<\/li>/);
+  assert.match(html, /<dd class="sent-text">both<\/dd>/);
+  const { status, body } = await result();
+  assert.equal(status, 200);
+  assert.deepEqual(body.data.feedback, {
+    selectedOptions: ["Red", "Blue"],
+    freeText: "both",
+    combinedFeedback: "Red\nBlue\n\nboth",
+  });
+});
+
+Deno.test("an empty answer is a 400 with the form, the error in the page's language", async () => {
+  const { instance, sessionId, result } = await setup();
+  await using _ = instance;
+  const { res, html } = await post(instance, sessionId, form([["freeText", "   "]]), {
+    ...FORM,
+    cookie: "lang=zh",
+  });
+  assert.equal(res.status, 400);
+  assert.match(html, /data-view="form"/);
+  assert.ok(html.includes(`role="alert" tabindex="-1">${MESSAGES.zh.errorEmpty}</div>`));
+  assert.equal((await result()).status, 404, "nothing was stored");
+});
+
+Deno.test("a rejected answer keeps what the human entered", async () => {
+  const { instance, sessionId } = await setup();
+  await using _ = instance;
+  const long = "é".repeat(8001);
+  const { res, html } = await post(
+    instance,
+    sessionId,
+    form([["selectedOptions", "Green"], ["selectedOptions", "Purple"], ["freeText", long]]),
+  );
+  assert.equal(res.status, 400);
+  assert.match(html, /value="Green" checked/);
+  assert.doesNotMatch(html, /Purple/, "an option that does not exist is not echoed");
+  assert.ok(html.includes(`>${long}</textarea>`));
+  assert.ok(html.includes(MESSAGES.en.errorInvalid));
+});
+
+Deno.test("free text over the limit says so", async () => {
+  const { instance, sessionId } = await setup();
+  await using _ = instance;
+  const { res, html } = await post(instance, sessionId, form([["freeText", "x".repeat(8001)]]));
+  assert.equal(res.status, 400);
+  assert.ok(html.includes("Your answer is too long: at most 8000 characters."));
+});
+
+Deno.test("single-select questions refuse two options", async () => {
+  const { instance, sessionId } = await setup({
+    message: "One",
+    predefinedOptions: ["A", "B"],
+    multiSelect: false,
+  });
+  await using _ = instance;
+  const { res } = await post(
+    instance,
+    sessionId,
+    form([["selectedOptions", "A"], ["selectedOptions", "B"]]),
+  );
+  assert.equal(res.status, 400);
+});
+
+Deno.test("a second answer is a 409 showing the first one", async () => {
+  const { instance, sessionId } = await setup();
+  await using _ = instance;
+  assert.equal(
+    (await post(instance, sessionId, form([["selectedOptions", "Red"]]))).res.status,
+    200,
+  );
+  const { res, html } = await post(instance, sessionId, form([["selectedOptions", "Blue"]]));
+  assert.equal(res.status, 409);
+  assert.match(html, /data-view="answered"/);
+  assert.match(html, /<li>Red<\/li>/);
+  assert.doesNotMatch(html, /<li>Blue<\/li>/);
+});
+
+Deno.test("answering a withdrawn question is a 410 showing 'withdrawn'", async () => {
+  const { instance, token, sessionId } = await setup();
+  await using _ = instance;
+  const cancel = await instance.app.request(`/api/feedback/${sessionId}/cancel`, {
+    method: "POST",
+    headers: authHeaders(token),
+  });
+  assert.equal(cancel.status, 200);
+  await cancel.body?.cancel();
+  const { res, html } = await post(instance, sessionId, form([["selectedOptions", "Red"]]));
+  assert.equal(res.status, 410);
+  assert.match(html, /data-view="cancelled"/);
+});
+
+Deno.test("answering an expired question is a 410 showing 'expired'", async () => {
+  let clock = Date.now();
+  await using instance = await createTestInstance({ now: () => clock });
+  const token = await tokenFor(randomOwner());
+  const { sessionId } = await createSessionViaApi(instance, token, {
+    message: "Quick?",
+    timeout: 2,
+  });
+  clock += 3000;
+  const { res, html } = await post(instance, sessionId, form([["freeText", "late"]]));
+  assert.equal(res.status, 410);
+  assert.match(html, /data-view="expired"/);
+});
+
+Deno.test("unknown ids answer the HTML 404; bodies that are not a form are refused", async () => {
+  const { instance, sessionId } = await setup();
+  await using _ = instance;
+  const unknown = await post(instance, crypto.randomUUID(), form([["freeText", "hi"]]));
+  assert.equal(unknown.res.status, 404);
+  assert.match(unknown.html, /<html lang="en"/);
+  const bad = await post(instance, "not-a-uuid", form([["freeText", "hi"]]));
+  assert.equal(bad.res.status, 404);
+
+  const json = await post(instance, sessionId, JSON.stringify({ freeText: "hi" }), {
+    "content-type": "application/json",
+  });
+  assert.equal(json.res.status, 415);
+  assert.match(json.html, /data-view="form"/);
+  assert.ok(json.html.includes(MESSAGES.en.errorUnsupported));
+
+  const huge = await post(instance, sessionId, form([["freeText", "x".repeat(70_000)]]));
+  assert.equal(huge.res.status, 413);
+  assert.match(huge.html, /data-view="form"/);
+});
