@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { AppError } from "./lib/errors.ts";
 import { createApiApp } from "./lib/http/api.ts";
+import { createMcpApp } from "./lib/mcp/app.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
 import type { Services } from "./lib/services.ts";
 import { createPagesApp, notFoundPage } from "./routes/mod.ts";
@@ -37,6 +38,10 @@ export function createApp(services: Services): Hono {
 
   app.route("/api", createApiApp(services));
   // -- MCP mount (issue 3) --
+  // One handler at both paths: `/sse` keeps configs written for upstream's URL working.
+  const mcp = createMcpApp(services);
+  app.route("/mcp", mcp);
+  app.route("/sse", mcp);
   // -- WebSocket mount (issue 4) --
   app.route("/", createWsApp(services));
   // Pages (issue 5): `/`, `/feedback/{id}`, `/static/*`; they set their own security headers.

@@ -1,0 +1,103 @@
+/**
+ * The zod input and output schemas of the MCP tools. Input schemas check shapes and types (the
+ * SDK answers a mismatch with its own validation error); the detailed rules of a new question
+ * (lengths, option counts, timeout range) stay in the feedback service, so MCP and REST agree.
+ * @module
+ */
+import { z } from "zod";
+import type { FeedbackLimits } from "../config.ts";
+import { type FeedbackSession, SESSION_STATUSES } from "../feedback/model.ts";
+import { sessionLinks } from "../feedback/present.ts";
+import { FIELD_DESCRIPTIONS as D } from "./texts.ts";
+
+/** Most sessions one `list_feedback_sessions` call returns. */
+export const MAX_LIST_LIMIT = 50;
+
+const waitSeconds = (description: string) =>
+  z.number().min(0, "must not be negative").optional().describe(description);
+
+const sessionId = z.string().max(100).describe(D.sessionId);
+
+/** Input of `interactive_feedback`; the limits only shape the descriptions. */
+export function interactiveFeedbackInput(limits: FeedbackLimits) {
+  return z.object({
+    // Only types here: lengths, counts and ranges are the service's rules (same as REST).
+    message: z.string().describe(`${D.message} Up to ${limits.maxMessageLength} characters.`),
+    title: z.string().optional().describe(D.title),
+    predefinedOptions: z.array(z.string()).optional().describe(D.predefinedOptions),
+    multiSelect: z.boolean().optional().describe(D.multiSelect),
+    allowFreeText: z.boolean().optional().describe(D.allowFreeText),
+    timeout: z.number().optional().describe(
+      `${D.timeout} ${limits.minTimeout}-${limits.maxTimeout}, default ${limits.defaultTimeout}.`,
+    ),
+    metadata: z.record(z.string(), z.unknown()).optional().describe(D.metadata),
+    wait: waitSeconds(D.waitCreate),
+  });
+}
+
+/** Input of `get_feedback_result`. */
+export const getResultInput = z.object({ sessionId, wait: waitSeconds(D.waitResult) });
+
+/** Input of `check_feedback_status` and `cancel_feedback`. */
+export const sessionIdInput = z.object({ sessionId });
+
+/** Input of `list_feedback_sessions`. */
+export const listInput = z.object({
+  status: z.enum(SESSION_STATUSES).optional().describe(D.status),
+  limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional().describe(D.limit),
+});
+
+const answerOutput = z.object({
+  selectedOptions: z.array(z.string()),
+  freeText: z.string(),
+  combinedFeedback: z.string(),
+});
+
+const sessionShape = {
+  sessionId: z.string(),
+  status: z.enum(SESSION_STATUSES),
+  title: z.string().nullable(),
+  feedbackUrl: z.string(),
+  createdAt: z.string(),
+  expiresAt: z.string(),
+  viewedAt: z.string().nullable().describe("When the user first opened the page; null if not yet."),
+  submittedAt: z.string().nullable(),
+  cancelledAt: z.string().nullable(),
+  feedback: answerOutput.nullable().describe("The user's answer; null until answered."),
+};
+
+/** `structuredContent` of every single-session tool. */
+export const sessionOutput = z.object(sessionShape);
+
+/** `structuredContent` of `list_feedback_sessions`. */
+export const listOutput = z.object({
+  sessions: z.array(z.object({ ...sessionShape, messagePreview: z.string() })),
+});
+
+/** The facts of a session as `structuredContent`. */
+export type SessionFacts = z.infer<typeof sessionOutput>;
+
+const iso = (ms: number | undefined) => ms === undefined ? null : new Date(ms).toISOString();
+
+/** A session's facts, with its link under the configured public origin. */
+export function sessionFacts(session: FeedbackSession, publicBaseUrl: string): SessionFacts {
+  const answer = session.status === "completed" ? session.feedback : undefined;
+  return {
+    sessionId: session.id,
+    status: session.status,
+    title: session.title,
+    feedbackUrl: sessionLinks(publicBaseUrl, session.id).feedbackUrl,
+    createdAt: iso(session.createdAt)!,
+    expiresAt: iso(session.expiresAt)!,
+    viewedAt: iso(session.viewedAt),
+    submittedAt: iso(session.submittedAt),
+    cancelledAt: iso(session.cancelledAt),
+    feedback: answer
+      ? {
+        selectedOptions: answer.selectedOptions,
+        freeText: answer.freeText,
+        combinedFeedback: answer.combinedFeedback,
+      }
+      : null,
+  };
+}

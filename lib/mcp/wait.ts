@@ -1,0 +1,106 @@
+/**
+ * Waiting for an answer inside a tool call: woken by the shared KV watch (through
+ * `FeedbackService.waitForSettled`), with progress notifications while it waits. Every timer and
+ * subscription it starts is released when the wait ends, whether by an answer, the deadline or
+ * the client going away (the call's abort signal).
+ * @module
+ */
+import type { FeedbackSession } from "../feedback/model.ts";
+import type { FeedbackService } from "../feedback/service.ts";
+import { sessionKey } from "../feedback/store.ts";
+import type { WatchHub } from "../watch_hub.ts";
+import { progressText } from "./texts.ts";
+
+/** One progress notification's parameters (MCP `notifications/progress`). */
+export interface ProgressUpdate {
+  /** Seconds waited so far; grows with every notification, as the spec requires. */
+  progress: number;
+  /** The seconds the call may wait in all. */
+  total: number;
+  message: string;
+}
+
+/** Options of {@link waitForAnswer}. */
+export interface WaitOptions {
+  owner: string;
+  waitMs: number;
+  feedbackUrl: string;
+  /** Ends the wait early (the client cancelled or disconnected). */
+  signal?: AbortSignal;
+  /** Sends one progress notification; absent when the client gave no progress token. */
+  progress?: (update: ProgressUpdate) => Promise<void>;
+  /** Time between progress notifications. */
+  progressIntervalMs: number;
+}
+
+/**
+ * Waits until `session` leaves `pending`, `waitMs` passes, or the signal aborts, and returns
+ * the session as it then is. Sends a progress notification at once and then every interval.
+ */
+export async function waitForAnswer(
+  feedback: FeedbackService,
+  hub: WatchHub,
+  session: FeedbackSession,
+  options: WaitOptions,
+): Promise<FeedbackSession> {
+  const { id } = session;
+  const started = Date.now();
+  const deadline = feedback.now() + options.waitMs;
+  const waitSeconds = options.waitMs / 1000;
+  let latest = session;
+  let stopWatching = () => {};
+  let timer: ReturnType<typeof setInterval> | undefined;
+
+  if (options.progress && options.waitMs > 0 && session.status === "pending") {
+    const send = options.progress;
+    // The same shared watch that wakes the wait tells us when the page is opened (`viewedAt`).
+    stopWatching = hub.subscribe<FeedbackSession>(sessionKey(id), (value) => {
+      if (value) latest = value;
+    });
+    let last = -1;
+    const tick = () => {
+      const elapsed = (Date.now() - started) / 1000;
+      if (elapsed <= last) return; // progress must strictly increase
+      last = elapsed;
+      send({
+        progress: elapsed,
+        total: waitSeconds,
+        message: progressText(latest, options.feedbackUrl, elapsed, waitSeconds),
+      }).catch(() => {}); // the stream may already be gone; the wait ends through the signal
+    };
+    timer = setInterval(tick, options.progressIntervalMs);
+    queueMicrotask(tick);
+  }
+
+  try {
+    const settled = await feedback.waitForSettled(id, {
+      owner: options.owner,
+      waitMs: options.waitMs,
+      signal: options.signal,
+    });
+    return await settleExpiry(feedback, settled, deadline, options.signal);
+  } finally {
+    clearInterval(timer);
+    stopWatching();
+  }
+}
+
+/**
+ * A wait capped by the session's deadline can wake a hair before the deadline (timer and clock
+ * granularity) and still see `pending`; read once more just after the deadline so the agent
+ * hears "expired" rather than "still pending" about a question that has just ended.
+ */
+async function settleExpiry(
+  feedback: FeedbackService,
+  session: FeedbackSession,
+  waitDeadline: number,
+  signal: AbortSignal | undefined,
+): Promise<FeedbackSession> {
+  if (session.status !== "pending" || session.expiresAt > waitDeadline || signal?.aborted) {
+    return session;
+  }
+  const gap = session.expiresAt - feedback.now();
+  if (gap > 50) return session;
+  if (gap >= 0) await new Promise((resolve) => setTimeout(resolve, gap + 1));
+  return await feedback.get(session.id);
+}

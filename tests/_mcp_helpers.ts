@@ -1,0 +1,97 @@
+/**
+ * MCP test helpers: a real HTTP server on port 0 in front of a test instance, and a connected SDK
+ * client. Everything here is disposable with `await using`, so servers and clients never leak.
+ */
+import { Hono } from "hono";
+import { createMcpApp, type McpAppOptions } from "../lib/mcp/app.ts";
+import { Client, StreamableHTTPClientTransport } from "../lib/mcp/sdk.ts";
+import { createTestInstance, type TestInstance, type TestInstanceOptions } from "./_helpers.ts";
+
+/** A test instance served over real HTTP. */
+export interface ServedInstance extends AsyncDisposable {
+  instance: TestInstance;
+  /** `http://127.0.0.1:PORT` */
+  origin: string;
+  /** `${origin}/mcp` */
+  mcpUrl: string;
+}
+
+/** Options of {@link serveInstance}. */
+export interface ServeOptions extends TestInstanceOptions {
+  /**
+   * When set, `/mcp` is served by `createMcpApp(services, mcp)` in front of the real app (to
+   * shorten the progress interval, or for the conformance suite's auth bypass); otherwise the
+   * real `app.ts` composition answers everything.
+   */
+  mcp?: McpAppOptions;
+}
+
+/** Builds a test instance and serves it on 127.0.0.1, port 0. */
+export async function serveInstance(options: ServeOptions = {}): Promise<ServedInstance> {
+  const instance = await createTestInstance(options);
+  let fetch = instance.app.fetch;
+  if (options.mcp) {
+    const app = new Hono();
+    app.route("/mcp", createMcpApp(instance.services, options.mcp));
+    app.route("/", instance.app);
+    fetch = app.fetch;
+  }
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, fetch);
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  return {
+    instance,
+    origin,
+    mcpUrl: `${origin}/mcp`,
+    async [Symbol.asyncDispose]() {
+      await server.shutdown();
+      await instance[Symbol.asyncDispose]();
+    },
+  };
+}
+
+/** An SDK client connected over Streamable HTTP; dispose it to close the connection. */
+export interface ConnectedClient extends AsyncDisposable {
+  client: Client;
+}
+
+/** Connects the SDK's `Client` with `StreamableHTTPClientTransport` to `url` with `token`. */
+export async function connectClient(url: string, token: string): Promise<ConnectedClient> {
+  const client = new Client({ name: "feedback-test-client", version: "1.0.0" });
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  return {
+    client,
+    async [Symbol.asyncDispose]() {
+      await client.close();
+    },
+  };
+}
+
+/** The first text part of a tool result. */
+export function textOf(result: unknown): string {
+  const parts = ((result as { content?: unknown }).content ?? []) as {
+    type: string;
+    text?: string;
+  }[];
+  return parts.find((p) => p.type === "text")?.text ?? "";
+}
+
+/** Submits an answer through the REST API of `instance` (no auth: the id is the capability). */
+export async function submitViaApi(
+  instance: TestInstance,
+  sessionId: string,
+  body: Record<string, unknown>,
+): Promise<Response> {
+  return await instance.app.request(`/api/feedback/${sessionId}/submit`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+}
+
+/** Resolves after `ms` milliseconds. */
+export function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}

@@ -1,0 +1,387 @@
+/**
+ * The MCP tools through the real SDK client (`Client` + `StreamableHTTPClientTransport`) against a
+ * real server on port 0: listing, asking, waiting woken by a REST submit, progress, cancel, list,
+ * expiry, owner isolation and error results.
+ */
+import assert from "node:assert/strict";
+import { randomOwner, tokenFor } from "./_helpers.ts";
+import { connectClient, delay, serveInstance, submitViaApi, textOf } from "./_mcp_helpers.ts";
+import type { CallToolResult } from "../lib/mcp/sdk.ts";
+import type { TestInstance } from "./_helpers.ts";
+
+const TOOL_NAMES = [
+  "cancel_feedback",
+  "check_feedback_status",
+  "get_feedback_result",
+  "interactive_feedback",
+  "list_feedback_sessions",
+];
+
+type Facts = {
+  sessionId: string;
+  status: string;
+  feedbackUrl: string;
+  expiresAt: string;
+  viewedAt: string | null;
+  feedback: { selectedOptions: string[]; freeText: string; combinedFeedback: string } | null;
+};
+
+const factsOf = (result: unknown) => (result as CallToolResult).structuredContent as Facts;
+
+/** Resolves once some call is blocked on a KV watch of this instance. */
+async function untilWaiting(instance: TestInstance, listeners = 1): Promise<void> {
+  for (let i = 0; i < 200 && instance.services.hub.stats().listeners < listeners; i++) {
+    await delay(10);
+  }
+  assert.ok(instance.services.hub.stats().listeners >= listeners, "the call never started waiting");
+}
+
+Deno.test("tools/list shows the five tools with input and output schemas and annotations", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { tools } = await mcp.client.listTools();
+  assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_NAMES);
+  for (const tool of tools) {
+    assert.ok(tool.description && tool.description.length > 40, `${tool.name} has a description`);
+    assert.equal(tool.inputSchema.type, "object");
+    assert.equal(tool.outputSchema?.type, "object", `${tool.name} has an output schema`);
+    assert.ok(tool.annotations, `${tool.name} has annotations`);
+  }
+  const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+  assert.equal(byName.check_feedback_status.annotations?.readOnlyHint, true);
+  assert.equal(byName.get_feedback_result.annotations?.readOnlyHint, true);
+  assert.equal(byName.list_feedback_sessions.annotations?.readOnlyHint, true);
+  assert.equal(byName.interactive_feedback.annotations?.readOnlyHint, false);
+  assert.equal(byName.cancel_feedback.annotations?.destructiveHint, true);
+  assert.deepEqual(byName.interactive_feedback.inputSchema.required, ["message"]);
+  assert.match(byName.interactive_feedback.description!, /get_feedback_result/);
+  assert.match(byName.interactive_feedback.description!, /do not ask the same question again/);
+  assert.match(mcp.client.getInstructions() ?? "", /feedbackUrl/);
+});
+
+Deno.test("interactive_feedback creates a question and tells the agent to show the link and wait", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const result = await mcp.client.callTool({
+    name: "interactive_feedback",
+    arguments: { message: "Ship it?", title: "Release", predefinedOptions: ["Yes", "No"] },
+  });
+  assert.equal(result.isError, undefined);
+  const facts = factsOf(result);
+  assert.equal(facts.status, "pending");
+  assert.equal(facts.feedbackUrl, `http://localhost:8000/feedback/${facts.sessionId}`);
+  assert.equal(facts.viewedAt, null);
+  assert.equal(facts.feedback, null);
+  assert.ok(Date.parse(facts.expiresAt) > Date.now());
+  const text = textOf(result);
+  assert.ok(text.includes(facts.feedbackUrl), "the text carries the link");
+  assert.match(text, /Show this link to the user/);
+  assert.ok(text.includes(`get_feedback_result with {"sessionId":"${facts.sessionId}","wait":55}`));
+  const stored = await served.instance.services.feedback.get(facts.sessionId);
+  assert.equal(stored.title, "Release");
+  assert.deepEqual(stored.predefinedOptions, ["Yes", "No"]);
+});
+
+Deno.test("interactive_feedback answers broken rules with isError results, never a crash", async (t) => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const call = (args: Record<string, unknown>) =>
+    mcp.client.callTool({ name: "interactive_feedback", arguments: args });
+
+  await t.step("a blank message (the service's rule)", async () => {
+    const result = await call({ message: "   " });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /^Invalid arguments: message: must not be blank/);
+  });
+  await t.step("too many options and a timeout out of range, all reported", async () => {
+    const options = Array.from({ length: 11 }, (_, i) => `Option ${i}`);
+    const result = await call({ message: "Pick", predefinedOptions: options, timeout: 99999 });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /predefinedOptions: must hold at most 10 options/);
+    assert.match(textOf(result), /timeout: must be at most 3600 seconds/);
+  });
+  await t.step("a wrong type (the SDK's validation error)", async () => {
+    const result = await call({ message: 42 });
+    assert.equal(result.isError, true);
+    assert.match(textOf(result), /Input validation error/);
+  });
+  await t.step("a missing message", async () => {
+    const result = await call({});
+    assert.equal(result.isError, true);
+  });
+  await t.step("a negative wait", async () => {
+    const result = await call({ message: "Hi", wait: -1 });
+    assert.equal(result.isError, true);
+  });
+  assert.equal((await served.instance.services.feedback.list("nobody")).items.length, 0);
+});
+
+Deno.test("get_feedback_result with a wait is woken by a REST submit within milliseconds", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const created = factsOf(
+    await mcp.client.callTool({
+      name: "interactive_feedback",
+      arguments: { message: "Ship it?", predefinedOptions: ["Yes", "No"] },
+    }),
+  );
+  const started = performance.now();
+  let returnedAt = 0;
+  const waiting = mcp.client.callTool({
+    name: "get_feedback_result",
+    arguments: { sessionId: created.sessionId, wait: 30 },
+  }).then((result) => {
+    returnedAt = performance.now();
+    return result;
+  });
+  await untilWaiting(served.instance);
+  await delay(200);
+  assert.equal(returnedAt, 0, "the call waits while no answer exists");
+
+  const res = await submitViaApi(served.instance, created.sessionId, {
+    selectedOptions: ["Yes"],
+    freeText: "after lunch",
+  });
+  assert.equal(res.status, 200);
+  await res.body?.cancel();
+  const submittedAt = performance.now();
+  const result = await waiting;
+
+  const latency = returnedAt - submittedAt;
+  assert.ok(latency < 1000, `woken ${latency.toFixed(1)} ms after the submit`);
+  assert.ok(returnedAt - started < 10_000, "returned long before the 30 s wait ended");
+  const facts = factsOf(result);
+  assert.equal(facts.status, "completed");
+  assert.deepEqual(facts.feedback, {
+    selectedOptions: ["Yes"],
+    freeText: "after lunch",
+    combinedFeedback: "Yes\n\nafter lunch",
+  });
+  assert.match(textOf(result), /^The user answered:\n\nYes\n\nafter lunch\n/);
+  assert.equal(served.instance.services.hub.stats().listeners, 0, "the watch was released");
+});
+
+Deno.test("a wait sends progress notifications with the elapsed time, the link and viewedAt", async () => {
+  await using served = await serveInstance({ mcp: { progressIntervalMs: 100 } });
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const updates: { progress: number; total?: number; message?: string }[] = [];
+  const waiting = mcp.client.callTool(
+    { name: "interactive_feedback", arguments: { message: "Ready?", wait: 20 } },
+    undefined,
+    { onprogress: (p) => void updates.push(p), timeout: 30_000 },
+  );
+  await untilWaiting(served.instance);
+  while (updates.length < 3) await delay(20);
+  const sessionId = /feedback\/([0-9a-f-]{36})/.exec(updates[0].message ?? "")?.[1];
+  assert.ok(sessionId, "the progress message carries the link");
+  assert.match(updates[0].message!, /has not opened the page yet/);
+
+  await served.instance.services.feedback.markViewed(sessionId);
+  const seen = updates.length;
+  while (!updates.slice(seen).some((u) => /opened the page at/.test(u.message ?? ""))) {
+    await delay(20);
+  }
+  const res = await submitViaApi(served.instance, sessionId, { freeText: "yes" });
+  await res.body?.cancel();
+  const result = await waiting;
+
+  assert.equal(factsOf(result).status, "completed");
+  assert.ok(factsOf(result).viewedAt, "the result reports viewedAt");
+  for (let i = 1; i < updates.length; i++) {
+    assert.ok(updates[i].progress > updates[i - 1].progress, "progress increases");
+  }
+  assert.ok(updates.every((u) => u.total === 20));
+  assert.ok(updates.every((u) => u.message?.includes(`/feedback/${sessionId}`)));
+  assert.equal(served.instance.services.hub.stats().listeners, 0);
+});
+
+Deno.test("cancel_feedback withdraws a question and the agent is told to continue without it", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "Hm?" } }),
+  );
+  const cancelled = await mcp.client.callTool({
+    name: "cancel_feedback",
+    arguments: { sessionId },
+  });
+  assert.equal(factsOf(cancelled).status, "cancelled");
+  assert.match(textOf(cancelled), /Question withdrawn/);
+  assert.match(textOf(cancelled), /do not ask the same question again/);
+
+  const again = await mcp.client.callTool({ name: "cancel_feedback", arguments: { sessionId } });
+  assert.equal(again.isError, true);
+  assert.match(textOf(again), /already withdrawn/);
+
+  const result = await mcp.client.callTool({
+    name: "get_feedback_result",
+    arguments: { sessionId, wait: 5 },
+  });
+  assert.equal(factsOf(result).status, "cancelled");
+  assert.match(textOf(result), /^No answer came: the question was withdrawn/);
+});
+
+Deno.test("check_feedback_status reports the state and whether the page was opened", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "Hm?" } }),
+  );
+  const before = await mcp.client.callTool({
+    name: "check_feedback_status",
+    arguments: { sessionId },
+  });
+  assert.equal(factsOf(before).viewedAt, null);
+  assert.match(textOf(before), /has not opened the page yet/);
+
+  await served.instance.services.feedback.markViewed(sessionId);
+  const after = await mcp.client.callTool({
+    name: "check_feedback_status",
+    arguments: { sessionId },
+  });
+  assert.equal(factsOf(after).status, "pending");
+  assert.ok(factsOf(after).viewedAt);
+  assert.match(textOf(after), /opened the page at/);
+
+  const res = await submitViaApi(served.instance, sessionId, { freeText: "fine" });
+  await res.body?.cancel();
+  const done = await mcp.client.callTool({
+    name: "check_feedback_status",
+    arguments: { sessionId },
+  });
+  assert.equal(factsOf(done).status, "completed");
+  assert.match(textOf(done), /^The user answered:\n\nfine/);
+});
+
+Deno.test("list_feedback_sessions lists the caller's own sessions, newest first, by status", async () => {
+  await using served = await serveInstance();
+  await using mine = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  await using theirs = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const ask = async (client: typeof mine, message: string) =>
+    factsOf(await client.client.callTool({ name: "interactive_feedback", arguments: { message } }))
+      .sessionId;
+  const first = await ask(mine, "First question");
+  const second = await ask(mine, "Second question");
+  await ask(theirs, "Someone else's question");
+  const res = await submitViaApi(served.instance, first, { freeText: "done" });
+  await res.body?.cancel();
+
+  const all = await mine.client.callTool({ name: "list_feedback_sessions", arguments: {} });
+  const sessions = (all.structuredContent as { sessions: (Facts & { messagePreview: string })[] })
+    .sessions;
+  assert.deepEqual(sessions.map((s) => s.sessionId), [second, first]);
+  assert.equal(sessions[1].feedback?.combinedFeedback, "done");
+  assert.equal(sessions[0].messagePreview, "Second question");
+  assert.match(textOf(all), /\[completed\] First question/);
+
+  const pending = await mine.client.callTool({
+    name: "list_feedback_sessions",
+    arguments: { status: "pending", limit: 5 },
+  });
+  const pendingIds = (pending.structuredContent as { sessions: Facts[] }).sessions.map((s) =>
+    s.sessionId
+  );
+  assert.deepEqual(pendingIds, [second]);
+
+  const tooMany = await mine.client.callTool({
+    name: "list_feedback_sessions",
+    arguments: { limit: 500 },
+  });
+  assert.equal(tooMany.isError, true);
+});
+
+Deno.test("a question that expires unanswered tells the waiting agent to continue without it", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const started = performance.now();
+  const result = await mcp.client.callTool({
+    name: "interactive_feedback",
+    arguments: { message: "Quick one?", timeout: 1, wait: 2 },
+  });
+  const elapsed = performance.now() - started;
+  assert.ok(
+    elapsed >= 900 && elapsed < 1900,
+    `returned at the deadline (${elapsed.toFixed(0)} ms)`,
+  );
+  assert.equal(factsOf(result).status, "expired");
+  assert.match(
+    textOf(result),
+    /^No answer came: .*Continue without it and do not ask the same question again\.$/,
+  );
+  assert.equal(served.instance.services.hub.stats().listeners, 0);
+});
+
+Deno.test("another owner's session answers as not found in every tool", async () => {
+  await using served = await serveInstance();
+  await using owner = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  await using stranger = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await owner.client.callTool({ name: "interactive_feedback", arguments: { message: "Mine" } }),
+  );
+  const unknown = crypto.randomUUID();
+  for (const id of [sessionId, unknown]) {
+    for (const name of ["get_feedback_result", "check_feedback_status", "cancel_feedback"]) {
+      const result = await stranger.client.callTool({ name, arguments: { sessionId: id } });
+      assert.equal(result.isError, true, `${name} refuses`);
+      assert.equal(
+        textOf(result),
+        `No feedback session ${id} exists for you. Check the sessionId; list_feedback_sessions shows your sessions.`,
+      );
+      assert.equal(result.structuredContent, undefined);
+    }
+  }
+  const session = await served.instance.services.feedback.get(sessionId);
+  assert.equal(session.status, "pending", "the stranger could not cancel it");
+});
+
+Deno.test("a malformed session id is an isError result naming the field", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const result = await mcp.client.callTool({
+    name: "check_feedback_status",
+    arguments: { sessionId: "../../etc/passwd" },
+  });
+  assert.equal(result.isError, true);
+  assert.equal(
+    textOf(result),
+    "Invalid arguments: sessionId: must be a UUID v4. Fix them and call again.",
+  );
+});
+
+Deno.test("get_feedback_result clamps a wait above 55 s instead of refusing it", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "Hm?" } }),
+  );
+  const waiting = mcp.client.callTool({
+    name: "get_feedback_result",
+    arguments: { sessionId, wait: 600 },
+  });
+  await untilWaiting(served.instance);
+  const res = await submitViaApi(served.instance, sessionId, { freeText: "ok" });
+  await res.body?.cancel();
+  assert.equal(factsOf(await waiting).status, "completed");
+});
+
+Deno.test("the client going away ends the wait and releases the watch and timers", async () => {
+  await using served = await serveInstance({ mcp: { progressIntervalMs: 100 } });
+  const mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const waiting = mcp.client.callTool(
+    { name: "interactive_feedback", arguments: { message: "Anyone?", wait: 60 } },
+    undefined,
+    { onprogress: () => {}, timeout: 90_000 },
+  ).catch((error) => error);
+  await untilWaiting(served.instance);
+  await mcp.client.close();
+  assert.ok((await waiting) instanceof Error, "the call ends with the connection");
+  for (let i = 0; i < 100 && served.instance.services.hub.stats().watches > 0; i++) await delay(20);
+  assert.deepEqual(served.instance.services.hub.stats(), { watches: 0, listeners: 0 });
+});
+
+Deno.test("the same tools answer at /sse for configs written for upstream's URL", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(`${served.origin}/sse`, await tokenFor(randomOwner()));
+  const { tools } = await mcp.client.listTools();
+  assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_NAMES);
+});
