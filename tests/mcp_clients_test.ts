@@ -12,10 +12,33 @@ import { delay, serveInstance, submitViaApi } from "./_mcp_helpers.ts";
 const BIN = new URL("../tools/node_modules/.bin/", import.meta.url).pathname;
 const CONFORMANCE = "npm:@modelcontextprotocol/conformance@0.1.16";
 
+/** What a child needs from this environment to reach the npm registry (certificates, proxies). */
+const NETWORK_VARIABLES = [
+  "SSL_CERT_FILE",
+  "SSL_CERT_DIR",
+  "NODE_EXTRA_CA_CERTS",
+  "DENO_CERT",
+  "DENO_TLS_CA_STORE",
+  "HTTPS_PROXY",
+  "HTTP_PROXY",
+  "NO_PROXY",
+  "NPM_CONFIG_REGISTRY",
+];
+
+function networkEnv(): Record<string, string> {
+  return Object.fromEntries(
+    NETWORK_VARIABLES.flatMap((name) => {
+      const value = Deno.env.get(name);
+      return value === undefined ? [] : [[name, value]];
+    }),
+  );
+}
+
 /** A scratch HOME, so clients write their caches and catalogs nowhere else. */
 async function scratchEnv(): Promise<Record<string, string> & AsyncDisposable> {
   const home = await Deno.makeTempDir({ prefix: "mcp-client-home-" });
   return {
+    ...networkEnv(),
     HOME: home,
     PATH: Deno.env.get("PATH") ?? "",
     NO_COLOR: "1",
