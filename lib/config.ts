@@ -116,6 +116,22 @@ const envSchema = z.object({
   EXPIRY_SWEEP_INTERVAL: positiveInt.max(3600).default(1),
 });
 
+/** What one KV value may hold (64 KiB), less room for field names and encoding overhead. */
+const KV_VALUE_BUDGET = 60_000;
+
+/**
+ * Bytes a session record with its answer needs when every text is at its limit in plain ASCII
+ * (one byte a character): message, title, options, creator metadata, free text, and the
+ * combined feedback (options + free text again) and answer metadata. Text outside Latin-1 takes
+ * two to four bytes a character; such oversized answers are refused with a 413 at submit time.
+ */
+function storedSessionBytes(max: { message: number; options: number; freeText: number }): number {
+  const title = 120, metadata = 8 * 1024, submitMetadata = 2 * 1024;
+  return max.message + title + max.options + metadata + max.freeText +
+    (max.options + max.freeText) +
+    submitMetadata;
+}
+
 /**
  * Builds the configuration from environment variables (empty strings count as unset).
  * Throws {@link ConfigError} naming each variable that is wrong.
@@ -146,6 +162,16 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   ) {
     problems.push(
       "FEEDBACK_DEFAULT_TIMEOUT: must lie between FEEDBACK_MIN_TIMEOUT and FEEDBACK_MAX_TIMEOUT",
+    );
+  }
+  const worstCase = storedSessionBytes({
+    message: e.FEEDBACK_MAX_MESSAGE_LENGTH,
+    options: e.FEEDBACK_MAX_OPTIONS * e.FEEDBACK_MAX_OPTION_LENGTH,
+    freeText: e.FEEDBACK_MAX_FREE_TEXT_LENGTH,
+  });
+  if (worstCase > KV_VALUE_BUDGET) {
+    problems.push(
+      `FEEDBACK_MAX_MESSAGE_LENGTH, FEEDBACK_MAX_FREE_TEXT_LENGTH, FEEDBACK_MAX_OPTIONS, FEEDBACK_MAX_OPTION_LENGTH: a session and its answer at these limits need ${worstCase} bytes, above the ${KV_VALUE_BUDGET} a Deno KV value may hold; lower them`,
     );
   }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);

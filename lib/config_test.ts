@@ -87,3 +87,11 @@ Deno.test("parseDuration reads units and plain seconds", () => {
   assert.equal(parseDuration("45"), 45);
   assert.equal(parseDuration("soon"), undefined);
 });
+
+Deno.test("loadConfig refuses text limits whose sessions could not fit in one KV value", () => {
+  assert.throws(
+    () => loadConfig({ JWT_SECRET: SECRET, FEEDBACK_MAX_MESSAGE_LENGTH: "60000" }),
+    (e) => e instanceof ConfigError && /64 KiB|Deno KV value/.test(e.message),
+  );
+  assert.ok(loadConfig({ JWT_SECRET: SECRET, FEEDBACK_MAX_MESSAGE_LENGTH: "20000" }));
+});

@@ -626,3 +626,14 @@ Deno.test("GET /api/openapi.json describes every route", async () => {
     "/feedback/{id}/submit",
   ]);
 });
+
+Deno.test("an answer too large to store beside its question is a 413, never a 500", async () => {
+  await using app = await createTestInstance();
+  const token = await tokenFor(randomOwner());
+  const emoji = "😀".repeat(8000);
+  const { sessionId } = await createSessionViaApi(app, token, { message: emoji });
+  const res = await call(app, `/api/feedback/${sessionId}/submit`, post(null, { freeText: emoji }));
+  assertError(res, 413, "PAYLOAD_TOO_LARGE");
+  const ok = await call(app, `/api/feedback/${sessionId}/submit`, post(null, { freeText: "fine" }));
+  assert.equal(ok.status, 200);
+});

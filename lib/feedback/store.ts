@@ -5,6 +5,7 @@
  * a future inbox) watch.
  * @module
  */
+import { AppError } from "../errors.ts";
 import { type FeedbackSession, isTerminal, type SessionStatus } from "./model.ts";
 
 /** The session record. */
@@ -73,6 +74,23 @@ function ttl(session: FeedbackSession, now: number): number {
   return Math.max(1, session.purgeAt - now);
 }
 
+/**
+ * KV refuses values above 64 KiB. Every field has its own limit, but text outside Latin-1 is
+ * stored as UTF-16, so a question and an answer both at their maximum length in emoji can exceed
+ * it together: that is the client's input being too large, never a server failure.
+ */
+function rethrowTooLarge(error: unknown): never {
+  if (error instanceof TypeError && /too large/i.test(error.message)) {
+    throw new AppError(
+      "PAYLOAD_TOO_LARGE",
+      "The question and its answer together are too large to store; shorten the text.",
+      undefined,
+      { cause: error },
+    );
+  }
+  throw error;
+}
+
 /** KV access for feedback sessions. Holds no state besides the KV handle. */
 export class FeedbackStore {
   constructor(readonly kv: Deno.Kv) {}
@@ -95,7 +113,7 @@ export class FeedbackStore {
       .set(expiryIndexKey(session.expiresAt, session.id), session.id, { expireIn })
       .set(ownerEventKey(session.owner, event.id), event, { expireIn: OWNER_EVENT_TTL_MS })
       .set(ownerChangeKey(session.owner), event, { expireIn: OWNER_EVENT_TTL_MS })
-      .commit();
+      .commit().catch(rethrowTooLarge);
     return result.ok;
   }
 
@@ -149,7 +167,7 @@ export class FeedbackStore {
       op.set(ownerEventKey(next.owner, event.id), event, { expireIn: OWNER_EVENT_TTL_MS })
         .set(ownerChangeKey(next.owner), event, { expireIn: OWNER_EVENT_TTL_MS });
     }
-    return (await op.commit()).ok;
+    return (await op.commit().catch(rethrowTooLarge)).ok;
   }
 
   /** Walks one owner's index, newest first, starting after `cursor`. */
