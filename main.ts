@@ -19,6 +19,19 @@ export interface RunningServer {
   shutdown(): Promise<void>;
 }
 
+/** Longest a shutdown waits for in-flight requests after waits and sockets were ended. */
+const DRAIN_TIMEOUT_MS = 10_000;
+
+/** Waits for `promise`, but no longer than `ms`. */
+async function atMost(promise: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    await Promise.race([promise, new Promise<void>((resolve) => timer = setTimeout(resolve, ms))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** Where KV lives by default: a local file, or Deno Deploy's managed KV when deployed. */
 function kvLocation(configured: string | undefined): string | undefined {
   if (configured) return configured;
@@ -56,9 +69,9 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   const shutdown = () =>
     stopping ??= (async () => {
       services.log.info("shutting down");
-      // Sockets first (1012: reconnect elsewhere), since open sockets would hold the drain below.
+      // Waits and sockets first (1012: reconnect elsewhere), since they would hold the drain.
       await closeRealtime(services);
-      await server.shutdown();
+      await atMost(server.shutdown(), DRAIN_TIMEOUT_MS);
       services.hub.close();
       kv.close();
     })();
@@ -77,7 +90,10 @@ export async function serveUntilSignalled(env: Record<string, string | undefined
     }
     throw error;
   }
+  let signals = 0;
   const stop = async () => {
+    // A second signal means "now": do not wait for the drain again.
+    if (++signals > 1) Deno.exit(1);
     await running.shutdown();
     Deno.exit(0);
   };

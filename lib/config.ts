@@ -86,7 +86,10 @@ const secret = z.string().refine((s) => new TextEncoder().encode(s).length >= 32
 const envSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8000),
   HOSTNAME: z.string().min(1).default("127.0.0.1"),
-  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).refine(
+    (u) => /^https?:\/\/[^/?#]+\/?$/.test(u),
+    { message: "must be an origin such as https://feedback.example.com (no path or query)" },
+  ).optional(),
   JWT_SECRET: secret,
   JWT_PREVIOUS_SECRETS: list.pipe(z.array(secret)).default([]),
   JWT_ISSUER: z.string().min(1).optional(),

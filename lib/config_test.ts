@@ -95,3 +95,10 @@ Deno.test("loadConfig refuses text limits whose sessions could not fit in one KV
   );
   assert.ok(loadConfig({ JWT_SECRET: SECRET, FEEDBACK_MAX_MESSAGE_LENGTH: "20000" }));
 });
+
+Deno.test("PUBLIC_BASE_URL must be an origin, without a path", () => {
+  assert.throws(
+    () => loadConfig({ JWT_SECRET: SECRET, PUBLIC_BASE_URL: "https://example.com/base" }),
+    (e) => e instanceof ConfigError && /PUBLIC_BASE_URL/.test(e.message),
+  );
+});

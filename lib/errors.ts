@@ -120,9 +120,9 @@ export class NoFeedbackError extends AppError {
   }
 }
 
-/** Missing or invalid credentials. */
+/** Missing or invalid credentials. `tokenPresented` tells a bad token from no token at all. */
 export class UnauthorizedError extends AppError {
-  constructor(message = "A valid bearer token is required.") {
+  constructor(message = "A valid bearer token is required.", readonly tokenPresented = true) {
     super("UNAUTHORIZED", message);
   }
 }

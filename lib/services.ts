@@ -62,11 +62,13 @@ export function createServices(
 }
 
 /**
- * Releases what the real-time side holds, before the hub and KV close: every socket is closed
- * with 1012 (and given a moment to finish its closing handshake), then expiry timers and the
- * sweep stop and KV work they started completes.
+ * Releases what the live side holds, before the hub and KV close: every wait in progress ends
+ * (it answers with the session's current state), every socket is closed with 1012 (and given a
+ * moment to finish its closing handshake), then expiry timers and the sweep stop and KV work they
+ * started completes.
  */
 export async function closeRealtime(services: Services): Promise<void> {
+  services.feedback.close();
   await services.sockets.closeAll();
   await services.expiry.close();
 }

@@ -6,10 +6,19 @@
 import { signToken } from "../lib/auth/jwt.ts";
 import { clientSnippets } from "../lib/client_config.ts";
 import { ensureLocalSecret } from "../lib/local_env.ts";
-import { serveUntilSignalled } from "../main.ts";
+import { ConfigError } from "../lib/config.ts";
+import { startServer } from "../main.ts";
 
 const env = { ...(await ensureLocalSecret()), ...Deno.env.toObject() };
-const running = await serveUntilSignalled(env);
+// No signal handlers here: under `--watch` the watcher owns Ctrl+C and SIGTERM and ends the
+// whole process, which a handler calling Deno.exit() would only turn into "wait for a change".
+const running = await startServer(env).catch((error) => {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    Deno.exit(1);
+  }
+  throw error;
+});
 const { config } = running;
 const token = await signToken(config.jwt.secret, {
   subject: "dev",
@@ -19,4 +28,6 @@ const token = await signToken(config.jwt.secret, {
 });
 console.log(`\nInteractive feedback service on ${config.publicBaseUrl}\n`);
 console.log(clientSnippets(config.publicBaseUrl, token));
-console.log("\nMore tokens: deno task token --sub NAME --ttl 30d\n");
+console.log(
+  "\nMore tokens: deno task token --sub NAME --ttl 30d  (without Deno installed: npx -y deno@2.9.6 task token …)\n",
+);

@@ -637,3 +637,22 @@ Deno.test("an answer too large to store beside its question is a 413, never a 50
   const ok = await call(app, `/api/feedback/${sessionId}/submit`, post(null, { freeText: "fine" }));
   assert.equal(ok.status, 200);
 });
+
+Deno.test("empty query parameters count as absent", async () => {
+  await using app = await createTestInstance();
+  const token = await tokenFor(randomOwner());
+  await createSessionViaApi(app, token);
+  const res = await call(app, "/api/feedback/list?status=&limit=&cursor=", {
+    headers: authHeaders(token),
+  });
+  assert.equal(res.status, 200);
+  assert.equal(res.body.data.items.length, 1);
+});
+
+Deno.test("401 names invalid_token only when a token was sent (RFC 6750)", async () => {
+  await using app = await createTestInstance();
+  const none = await call(app, "/api/feedback/list");
+  assert.equal(none.headers.get("www-authenticate"), 'Bearer realm="interactive-feedback"');
+  const bad = await call(app, "/api/feedback/list", { headers: { Authorization: "Bearer x.y.z" } });
+  assert.match(bad.headers.get("www-authenticate") ?? "", /error="invalid_token"/);
+});

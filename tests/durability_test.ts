@@ -113,3 +113,31 @@ Deno.test("a waiting request whose client goes away releases its watch", async (
   assert.equal(session.status, "pending");
   assert.deepEqual(app.services.hub.stats(), { watches: 0, listeners: 0 });
 });
+
+Deno.test("a REST client that hangs up during result?wait releases the wait and its watch", async () => {
+  await using app = await createTestInstance();
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.app.fetch);
+  try {
+    const token = await tokenFor(randomOwner());
+    const { sessionId } = await createSessionViaApi(app, token);
+    const hangUp = new AbortController();
+    const request = fetch(
+      `http://127.0.0.1:${server.addr.port}/api/feedback/${sessionId}/result?wait=30`,
+      { headers: authHeaders(token), signal: hangUp.signal },
+    ).catch(() => "hung up");
+    await waitFor(() => app.services.hub.stats().watches === 1);
+    hangUp.abort();
+    assert.equal(await request, "hung up");
+    await waitFor(() => app.services.hub.stats().watches === 0);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error("condition not met in time");
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}

@@ -266,6 +266,9 @@ Deno.test("opening the page records viewedAt once", async () => {
       headers: authHeaders(token),
     })).json()).data;
   assert.equal((await status()).viewedAt, undefined);
+  const head = await instance.app.request(`/feedback/${sessionId}`, { method: "HEAD" });
+  assert.equal(head.status, 200);
+  assert.equal((await status()).viewedAt, undefined, "a HEAD request is not a view");
   await (await instance.app.request(`/feedback/${sessionId}`)).body?.cancel();
   const first = (await status()).viewedAt;
   assert.ok(first, "viewedAt is set by the first view");

@@ -36,7 +36,7 @@ Deno.test("closeRealtime() closes every socket with 1012 and refuses new ones", 
   assert.equal((await late.closed).code, CLOSE.serviceRestart);
 });
 
-Deno.test("startServer's shutdown closes sockets with 1012, then drains in-flight requests", async () => {
+Deno.test("startServer's shutdown closes sockets with 1012 and ends long-polls at once", async () => {
   const running = await startServer({
     JWT_SECRET: TEST_SECRET,
     PORT: "0",
@@ -55,8 +55,9 @@ Deno.test("startServer's shutdown closes sockets with 1012, then drains in-fligh
   const { sessionId } = (await res.json()).data;
   const client = await TestClient.connect(`${origin.replace("http", "ws")}/ws/${sessionId}`);
 
-  // A long-poll in flight when the signal comes: it must still be answered.
-  const inFlight = fetch(`${origin}/api/feedback/${sessionId}/result?wait=1`, {
+  // A long-poll in flight when the signal comes: it is answered at once with the current state,
+  // rather than holding the drain for up to 55 s.
+  const inFlight = fetch(`${origin}/api/feedback/${sessionId}/result?wait=30`, {
     headers: authHeaders(token),
   });
   await new Promise((resolve) => setTimeout(resolve, 100));
@@ -68,6 +69,6 @@ Deno.test("startServer's shutdown closes sockets with 1012, then drains in-fligh
   assert.equal(answer.status, 404);
   assert.equal((await answer.json()).error.details.status, "pending");
   await stopped;
-  assert.ok(Date.now() - started >= 800, "shutdown waited for the in-flight request");
+  assert.ok(Date.now() - started < 5000, "shutdown did not wait for the long-poll's end");
   await assert.rejects(fetch(`${origin}/health`), "the server no longer listens");
 });

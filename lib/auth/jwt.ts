@@ -34,8 +34,9 @@ export function createTokenVerifier(config: JwtConfig): TokenVerifier {
           audience: config.audience,
           clockTolerance: CLOCK_TOLERANCE_SECONDS,
         });
-        const exp = payload.exp!;
-        const lifetime = exp - (payload.iat ?? Math.floor(Date.now() / 1000));
+        const now = Math.floor(Date.now() / 1000);
+        // A future `iat` would shrink the apparent lifetime: count from now at the latest.
+        const lifetime = payload.exp! - Math.min(payload.iat ?? now, now);
         if (lifetime > config.maxTtl) {
           throw new UnauthorizedError("The token lives longer than this service accepts.");
         }
@@ -44,8 +45,11 @@ export function createTokenVerifier(config: JwtConfig): TokenVerifier {
           : typeof payload.userId === "string" && payload.userId
           ? payload.userId
           : undefined;
-        if (!owner || owner.length > MAX_OWNER_LENGTH) {
-          throw new UnauthorizedError("The token names no subject (`sub`).");
+        if (!owner) throw new UnauthorizedError("The token names no subject (`sub`).");
+        if (owner.length > MAX_OWNER_LENGTH) {
+          throw new UnauthorizedError(
+            `The token's subject is longer than ${MAX_OWNER_LENGTH} characters.`,
+          );
         }
         return { owner };
       } catch (error) {

@@ -64,6 +64,12 @@ Deno.test("the verifier rejects every kind of bad token", async (t) => {
       .setIssuedAt().sign(key(SECRET));
     await rejects(token, /exp/);
   });
+  await t.step("a future iat hiding a lifetime above JWT_MAX_TTL", async () => {
+    const exp = now() + 200 * 86400;
+    const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setSubject("a")
+      .setIssuedAt(exp - 60).setExpirationTime(exp).sign(key(SECRET));
+    await rejects(token, /longer/);
+  });
   await t.step("lifetime above JWT_MAX_TTL", async () => {
     await rejects(await signToken(SECRET, { subject: "a", ttl: 91 * 86400 }), /longer/);
   });

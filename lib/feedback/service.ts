@@ -19,7 +19,6 @@ import {
   effectiveStatus,
   type FeedbackSession,
   parseOrThrow,
-  SESSION_STATUSES,
   type SessionStatus,
   submitInputSchema,
 } from "./model.ts";
@@ -63,6 +62,9 @@ export class FeedbackService {
   readonly now: () => number;
   #createSchema;
   #submitSchema;
+  /** Finishers of the waits in progress, so {@link close} can end them. */
+  #waiters = new Set<() => void>();
+  #closed = false;
 
   constructor(deps: FeedbackServiceDeps) {
     this.store = new FeedbackStore(deps.kv);
@@ -150,15 +152,12 @@ export class FeedbackService {
   }
 
   /** Records the human's answer: one atomic compare-and-set, so exactly one answer ever wins. */
-  async submit(id: string, input: unknown): Promise<FeedbackSession> {
+  submit(id: string, input: unknown): Promise<FeedbackSession> {
     const answer = parseOrThrow(this.#submitSchema, input);
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.#load(id);
-      const { session } = current;
+    return this.#transition(id, (session, now) => {
       this.#assertOpen(session);
       checkAnswer(session, answer);
-      const now = this.now();
-      const next: FeedbackSession = {
+      return {
         ...session,
         status: "completed",
         submittedAt: now,
@@ -170,42 +169,32 @@ export class FeedbackService {
           metadata: answer.metadata,
         },
       };
-      if (await this.store.replace(current, next, now)) return next;
-    }
-    throw new Error(`submit: too much contention on session ${id}`);
+    });
   }
 
   /** Withdraws a pending question. */
-  async cancel(owner: string, id: string): Promise<FeedbackSession> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.#load(id);
-      const { session } = current;
+  cancel(owner: string, id: string): Promise<FeedbackSession> {
+    return this.#transition(id, (session, now) => {
       if (session.owner !== owner) throw new SessionNotFoundError();
       this.#assertOpen(session);
-      const now = this.now();
-      const next: FeedbackSession = {
+      return {
         ...session,
         status: "cancelled",
         cancelledAt: now,
         purgeAt: now + this.limits.retention * 1000,
       };
-      if (await this.store.replace(current, next, now)) return next;
-    }
-    throw new Error(`cancel: too much contention on session ${id}`);
+    });
   }
 
   /** Records the first time the human opened the page; later views change nothing. */
-  async markViewed(id: string): Promise<FeedbackSession> {
-    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.#load(id);
-      if (current.session.viewedAt !== undefined || current.session.status !== "pending") {
-        return current.session;
-      }
-      const now = this.now();
-      const next = { ...current.session, viewedAt: now };
-      if (await this.store.replace(current, next, now)) return next;
-    }
-    return await this.get(id);
+  markViewed(id: string): Promise<FeedbackSession> {
+    return this.#transition(
+      id,
+      (session, now) =>
+        session.viewedAt !== undefined || session.status !== "pending"
+          ? null
+          : { ...session, viewedAt: now },
+    );
   }
 
   /**
@@ -217,7 +206,11 @@ export class FeedbackService {
     options: { waitMs: number; signal?: AbortSignal; owner?: string },
   ): Promise<FeedbackSession> {
     const first = options.owner ? await this.getOwned(options.owner, id) : await this.get(id);
-    if (first.status !== "pending" || options.waitMs <= 0 || options.signal?.aborted) return first;
+    if (
+      first.status !== "pending" || options.waitMs <= 0 || options.signal?.aborted || this.#closed
+    ) {
+      return first;
+    }
 
     const deadline = Math.min(this.now() + options.waitMs, first.expiresAt);
     await new Promise<void>((resolve) => {
@@ -226,10 +219,12 @@ export class FeedbackService {
         clearTimeout(timer);
         unsubscribe();
         options.signal?.removeEventListener("abort", finish);
+        this.#waiters.delete(finish);
         resolve();
       };
       const timer = setTimeout(finish, Math.max(0, deadline - this.now()));
       options.signal?.addEventListener("abort", finish, { once: true });
+      this.#waiters.add(finish);
       unsubscribe = this.hub.subscribe<FeedbackSession>(sessionKey(id), (value) => {
         if (!value || value.status !== "pending") finish();
       });
@@ -259,26 +254,52 @@ export class FeedbackService {
 
   /** Marks every pending session past its deadline as expired; returns how many it changed. */
   async expireDue(limit = 100): Promise<number> {
-    const ids = await this.store.dueForExpiry(this.now(), limit);
     let changed = 0;
-    for (const id of ids) {
-      const before = await this.store.get(id);
-      const after = await this.#load(id).catch(() => null);
-      if (before?.session.status === "pending" && after?.session.status === "expired") changed++;
+    for (const id of await this.store.dueForExpiry(this.now(), limit)) {
+      const loaded = await this.#load(id).catch((error) => {
+        if (error instanceof SessionNotFoundError) return null;
+        throw error;
+      });
+      if (loaded?.expiredNow) changed++;
     }
     return changed;
   }
 
+  /**
+   * Ends every wait in progress at once (each returns the session as it then is), and makes
+   * later waits return at once: called on shutdown, so draining requests does not wait for them.
+   */
+  close(): void {
+    this.#closed = true;
+    for (const finish of [...this.#waiters]) finish();
+  }
+
+  /**
+   * Applies `change` to the current session with a compare-and-set, retrying when another write
+   * came first. `change` returns the next session, or null when there is nothing to write.
+   */
+  async #transition(
+    id: string,
+    change: (session: FeedbackSession, now: number) => FeedbackSession | null,
+  ): Promise<FeedbackSession> {
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      const current = await this.#load(id);
+      const now = this.now();
+      const next = change(current.session, now);
+      if (!next) return current.session;
+      if (await this.store.replace(current, next, now)) return next;
+    }
+    throw new Error(`too much write contention on session ${id}`);
+  }
+
   /** Reads a session and stores it as expired if its deadline has passed. */
-  async #load(id: string): Promise<VersionedSession> {
+  async #load(id: string): Promise<VersionedSession & { expiredNow: boolean }> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.store.get(id);
       const now = this.now();
       if (!current || now >= current.session.purgeAt) throw new SessionNotFoundError();
-      if (
-        effectiveStatus(current.session, now) !== "expired" || current.session.status === "expired"
-      ) {
-        return current;
+      if (current.session.status !== "pending" || now < current.session.expiresAt) {
+        return { ...current, expiredNow: false };
       }
       const expired: FeedbackSession = {
         ...current.session,
@@ -287,10 +308,10 @@ export class FeedbackService {
       };
       if (await this.store.replace(current, expired, now)) {
         const stored = await this.store.get(id);
-        if (stored) return stored;
+        if (stored) return { ...stored, expiredNow: true };
       }
     }
-    throw new Error(`load: too much contention on session ${id}`);
+    throw new Error(`too much write contention on session ${id}`);
   }
 
   #assertOpen(session: FeedbackSession): void {
@@ -299,9 +320,4 @@ export class FeedbackService {
       throw new SessionGoneError(session.status);
     }
   }
-}
-
-/** Whether a string names a session status. */
-export function isSessionStatus(value: string): value is SessionStatus {
-  return (SESSION_STATUSES as readonly string[]).includes(value);
 }

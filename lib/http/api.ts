@@ -28,6 +28,11 @@ const waitQuery = z.object({
     .default(0),
 });
 
+/** The query parameters that carry a value: `?status=&limit=` means "not given", as in forms. */
+function presentQuery(c: Context): Record<string, string> {
+  return Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => value !== ""));
+}
+
 /** Builds the `/api` sub-app. */
 export function createApiApp(services: Services): Hono {
   const { feedback, config } = services;
@@ -70,7 +75,7 @@ export function createApiApp(services: Services): Hono {
   route("/feedback/list", {
     GET: async (c) => {
       const owner = await ownerOf(c.req.raw);
-      const query = parseOrThrow(listQuery, c.req.query());
+      const query = parseOrThrow(listQuery, presentQuery(c));
       const page = await feedback.list(owner, query);
       return ok(c, { items: page.items.map(listItemView), cursor: page.cursor });
     },
@@ -101,7 +106,7 @@ export function createApiApp(services: Services): Hono {
     GET: async (c) => {
       const owner = await ownerOf(c.req.raw);
       const id = parseSessionId(c.req.param("id"));
-      const { wait } = parseOrThrow(waitQuery, c.req.query());
+      const { wait } = parseOrThrow(waitQuery, presentQuery(c));
       const session = await feedback.result(owner, id, {
         waitMs: wait * 1000,
         signal: c.req.raw.signal,

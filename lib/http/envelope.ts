@@ -3,7 +3,7 @@
  * @module
  */
 import type { Context } from "hono";
-import { type AppError, httpStatusOf, toAppError } from "../errors.ts";
+import { type AppError, httpStatusOf, toAppError, UnauthorizedError } from "../errors.ts";
 import { describeError, type Logger } from "../log.ts";
 
 /** `{success:true, data, error:null, timestamp}` */
@@ -33,7 +33,12 @@ export function errorResponse(error: unknown, log: Logger, headers: HeadersInit 
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
   if (appError.code === "UNAUTHORIZED") {
-    h.set("www-authenticate", 'Bearer realm="interactive-feedback", error="invalid_token"');
+    // RFC 6750 §3.1: no error code when the request carried no token at all.
+    const invalid = !(appError instanceof UnauthorizedError) || appError.tokenPresented;
+    h.set(
+      "www-authenticate",
+      `Bearer realm="interactive-feedback"${invalid ? ', error="invalid_token"' : ""}`,
+    );
   }
   const allow = appError.details?.allow;
   if (appError.code === "METHOD_NOT_ALLOWED" && Array.isArray(allow)) {

@@ -127,7 +127,10 @@ export async function feedbackGetRoute(c: Context, services: Services): Promise<
   if (!id) return notFoundPage(c, services, prefs);
   let session: FeedbackSession;
   try {
-    session = await services.feedback.markViewed(id);
+    // Only a real view counts: HEAD (link checkers, some previews) reads without recording.
+    session = c.req.method === "GET"
+      ? await services.feedback.markViewed(id)
+      : await services.feedback.get(id);
   } catch (error) {
     if (error instanceof SessionNotFoundError) return notFoundPage(c, services, prefs);
     throw error;
