@@ -1,17 +1,17 @@
 /**
- * The HTTP application of one instance: health, the REST API, and (as they land) MCP, WebSocket
- * and the pages. Pure composition: `main.ts` opens KV and reads the environment, then calls this.
+ * The HTTP application of one instance: health, the REST API, MCP, WebSocket and the pages.
+ * Pure composition: `main.ts` opens KV and reads the environment, then calls this.
  * @module
  */
 import { Hono } from "hono";
 import { AppError } from "./lib/errors.ts";
 import { createApiApp } from "./lib/http/api.ts";
-import { createMcpApp } from "./lib/mcp/app.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
+import { createMcpApp } from "./lib/mcp/app.ts";
 import type { Services } from "./lib/services.ts";
-import { createPagesApp, notFoundPage } from "./routes/mod.ts";
-import { createWsApp } from "./lib/ws/app.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "./lib/version.ts";
+import { createWsApp } from "./lib/ws/app.ts";
+import { createPagesApp, notFoundPage } from "./routes/mod.ts";
 
 const HEALTH_PROBE_TIMEOUT_MS = 2000;
 
@@ -37,14 +37,12 @@ export function createApp(services: Services): Hono {
   });
 
   app.route("/api", createApiApp(services));
-  // -- MCP mount (issue 3) --
   // One handler at both paths: `/sse` keeps configs written for upstream's URL working.
   const mcp = createMcpApp(services);
   app.route("/mcp", mcp);
   app.route("/sse", mcp);
-  // -- WebSocket mount (issue 4) --
-  app.route("/", createWsApp(services));
-  // Pages (issue 5): `/`, `/feedback/{id}`, `/static/*`; they set their own security headers.
+  app.route("/", createWsApp(services)); // `/ws/{id}` and `/ws`
+  // Pages: `/`, `/feedback/{id}`, `/static/*`; they set their own security headers.
   app.route("/", createPagesApp(services));
 
   app.notFound((c) => {

@@ -4,12 +4,13 @@
  * `Accept-Language`) and may show an answer, so they are never stored by caches.
  */
 import type { JSX } from "preact";
+import { wsOriginOf } from "../lib/feedback/present.ts";
 import { htmlResponse } from "../lib/islands/render.ts";
 import type { PagePrefs } from "./_prefs.ts";
 
 /** The Content-Security-Policy of the pages, for a service whose public origin is `publicBaseUrl`. */
 export function contentSecurityPolicy(publicBaseUrl: string): string {
-  const wsOrigin = new URL(publicBaseUrl).origin.replace(/^http/, "ws");
+  const wsOrigin = wsOriginOf(publicBaseUrl);
   return [
     "default-src 'none'",
     "script-src 'self'",

@@ -15,9 +15,14 @@ export interface SessionLinks {
   wsUrl: string;
 }
 
+/** The WebSocket origin that goes with an http(s) origin (`https:` → `wss:`). */
+export function wsOriginOf(publicBaseUrl: string): string {
+  return new URL(publicBaseUrl).origin.replace(/^http/, "ws");
+}
+
 /** Builds the links of a session from the configured public origin. */
 export function sessionLinks(publicBaseUrl: string, id: string): SessionLinks {
-  const wsBase = publicBaseUrl.replace(/^http/, "ws");
+  const wsBase = wsOriginOf(publicBaseUrl);
   return {
     feedbackUrl: `${publicBaseUrl}/feedback/${id}`,
     statusUrl: `${publicBaseUrl}/api/feedback/${id}/status`,
