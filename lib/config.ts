@@ -45,6 +45,14 @@ export interface WsConfig {
   idleTimeout: number;
 }
 
+/** Requests allowed per minute and bucket; 0 turns a bucket's limit off. */
+export interface RateLimits {
+  create: number;
+  read: number;
+  submit: number;
+  page: number;
+}
+
 /** The whole typed configuration. */
 export interface Config {
   port: number;
@@ -59,6 +67,8 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
+  /** Requests per minute: create and read per owner, submit and page views per client address. */
+  rateLimits: RateLimits;
   ws: WsConfig;
   /** Seconds between sweeps that expire sessions nobody watches. */
   expirySweepInterval: number;
@@ -117,6 +127,10 @@ const envSchema = z.object({
   WS_MAX_SOCKETS_PER_SESSION: positiveInt.max(10_000).default(20),
   WS_IDLE_TIMEOUT: positiveInt.max(86_400).default(300),
   EXPIRY_SWEEP_INTERVAL: positiveInt.max(3600).default(1),
+  RATE_LIMIT_CREATE: z.coerce.number().int().min(0).default(100),
+  RATE_LIMIT_READ: z.coerce.number().int().min(0).default(1000),
+  RATE_LIMIT_SUBMIT: z.coerce.number().int().min(0).default(10),
+  RATE_LIMIT_PAGE: z.coerce.number().int().min(0).default(100),
 });
 
 /** What one KV value may hold (64 KiB), less room for field names and encoding overhead. */
@@ -207,6 +221,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: 64 * 1024,
+    rateLimits: {
+      create: e.RATE_LIMIT_CREATE,
+      read: e.RATE_LIMIT_READ,
+      submit: e.RATE_LIMIT_SUBMIT,
+      page: e.RATE_LIMIT_PAGE,
+    },
     ws: {
       maxSockets: e.WS_MAX_SOCKETS,
       maxSocketsPerSession: e.WS_MAX_SOCKETS_PER_SESSION,

@@ -69,6 +69,7 @@ const en = {
   notFoundBody:
     "There is no feedback question at this address. The link may be incomplete, or the question was removed some time after it closed.",
   aboutLink: "About this service",
+  rateLimitedTitle: "Too many requests",
   errorPageTitle: "Something went wrong",
   errorPageBody: "The page could not be shown. Please try again in a moment.",
 
@@ -148,6 +149,7 @@ const zh: Messages = {
   notFoundTitle: "这里什么也没有",
   notFoundBody: "此地址没有反馈问题。链接可能不完整，或者问题在结束一段时间后已被删除。",
   aboutLink: "关于本服务",
+  rateLimitedTitle: "请求过于频繁",
   errorPageTitle: "出错了",
   errorPageBody: "页面暂时无法显示，请稍后再试。",
 

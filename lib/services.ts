@@ -8,6 +8,7 @@ import type { Config } from "./config.ts";
 import { ExpiryScheduler } from "./feedback/expiry.ts";
 import { FeedbackService } from "./feedback/service.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { RateLimiter } from "./rate_limit.ts";
 import { WatchHub } from "./watch_hub.ts";
 import { SocketRegistry } from "./ws/registry.ts";
 
@@ -19,6 +20,8 @@ export interface Services {
   hub: WatchHub;
   verifyToken: TokenVerifier;
   log: Logger;
+  /** Per-owner and per-address request budgets, counted in KV across instances. */
+  rateLimiter: RateLimiter;
   /** Every WebSocket of this instance: limits, idle timeout, 1012 on shutdown. */
   sockets: SocketRegistry;
   /** Expiry timers for watched sessions and the sweep for the rest (started by `main.ts`). */
@@ -48,6 +51,7 @@ export function createServices(
     log,
     verifyToken: createTokenVerifier(config.jwt),
     feedback,
+    rateLimiter: new RateLimiter(kv, options.now),
     sockets: new SocketRegistry({
       maxSockets: config.ws.maxSockets,
       maxPerScope: config.ws.maxSocketsPerSession,

@@ -1,12 +1,13 @@
 /**
  * The HTML error pages in the site's style: 404 for unknown pages and feedback ids (the path is
- * never echoed), and the generic 500 (internal details go to the log only).
+ * never echoed), 429 when an address opens pages too often, and the generic 500 (internal details go to the log only).
  */
 import type { Context } from "hono";
 import type { JSX } from "preact";
 import { Layout } from "../components/Layout.tsx";
 import { messagesFor } from "../lib/i18n.ts";
 import { describeError } from "../lib/log.ts";
+import { type RateLimitedError, rateLimitHeaders } from "../lib/rate_limit.ts";
 import type { Services } from "../lib/services.ts";
 import { pageResponse } from "./_headers.ts";
 import { type PagePrefs, resolvePrefs } from "./_prefs.ts";
@@ -37,6 +38,24 @@ export function notFoundPage(c: Context, services: Services, prefs?: PagePrefs):
     prefs: p,
     publicBaseUrl: services.config.publicBaseUrl,
   });
+}
+
+/** The HTML 429 page, with the headers that say when to come back. */
+export function tooManyRequestsPage(
+  c: Context,
+  services: Services,
+  error: RateLimitedError,
+): Response {
+  const p = resolvePrefs(c, services.config.publicBaseUrl);
+  const t = messagesFor(p.lang);
+  const response = pageResponse(
+    <ProblemPage prefs={p} title={t.rateLimitedTitle} body={t.errorRateLimited} />,
+    { status: 429, prefs: p, publicBaseUrl: services.config.publicBaseUrl },
+  );
+  for (const [name, value] of Object.entries(rateLimitHeaders(error.decision, Date.now()))) {
+    response.headers.set(name, value);
+  }
+  return response;
 }
 
 /** The HTML 500 page; the error itself is logged, never shown. */

@@ -18,6 +18,11 @@ export function testConfig(env: Record<string, string> = {}): Config {
     LOG_LEVEL: "silent",
     FEEDBACK_MIN_TIMEOUT: "1",
     PUBLIC_BASE_URL: "http://localhost:8000",
+    // Off unless a test turns one on: tests share one client address ("unknown").
+    RATE_LIMIT_CREATE: "0",
+    RATE_LIMIT_READ: "0",
+    RATE_LIMIT_SUBMIT: "0",
+    RATE_LIMIT_PAGE: "0",
     ...env,
   });
 }

@@ -290,25 +290,167 @@ Deno.test("list_feedback_sessions lists the caller's own sessions, newest first,
   assert.equal(tooMany.isError, true);
 });
 
-Deno.test("a question that expires unanswered tells the waiting agent to continue without it", async () => {
+Deno.test("list_feedback_sessions says the right thing when nothing is found, with and without a filter", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const none = await mcp.client.callTool({ name: "list_feedback_sessions", arguments: {} });
+  assert.equal(none.isError, undefined);
+  assert.deepEqual(none.structuredContent, { sessions: [] });
+  assert.match(textOf(none), /^You have no feedback sessions /);
+  assert.doesNotMatch(textOf(none), /filter/);
+  assert.match(textOf(none), /call interactive_feedback/);
+
+  await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "One?" } });
+  await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "Two?" } });
+  const filtered = await mcp.client.callTool({
+    name: "list_feedback_sessions",
+    arguments: { status: "completed" },
+  });
+  assert.equal(
+    textOf(filtered),
+    "You have no completed feedback sessions. Call list_feedback_sessions without status to see all of your sessions.",
+  );
+
+  const pending = await mcp.client.callTool({
+    name: "list_feedback_sessions",
+    arguments: { status: "pending" },
+  });
+  assert.match(textOf(pending), /^2 pending session\(s\), newest first:/);
+  assert.doesNotMatch(textOf(pending), /There may be older ones/);
+
+  const one = await mcp.client.callTool({
+    name: "list_feedback_sessions",
+    arguments: { limit: 1 },
+  });
+  assert.match(textOf(one), /^1 session\(s\), newest first:\n- \[pending\] Two\?/);
+  assert.match(textOf(one), /There may be older ones: call again with a higher limit \(up to 50\)/);
+});
+
+Deno.test("interactive_feedback's wait ends while the question is open and says to show the link now", async () => {
+  // The user-test case: a long wait on a short question used to block until the question expired,
+  // so the user never got the link, and the agent was told not to ask again.
+  await using served = await serveInstance({ mcp: { progressIntervalMs: 1000 } });
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const updates: { progress: number; total?: number }[] = [];
+  const started = performance.now();
+  const result = await mcp.client.callTool(
+    { name: "interactive_feedback", arguments: { message: "Quick one?", timeout: 4, wait: 60 } },
+    undefined,
+    { onprogress: (p) => void updates.push(p), timeout: 30_000 },
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(
+    elapsed >= 1900 && elapsed < 3500,
+    `waited half the timeout (${elapsed.toFixed(0)} ms)`,
+  );
+  const facts = factsOf(result);
+  assert.equal(facts.status, "pending", "the question is still open when the call returns");
+  assert.equal(facts.viewedAt, null);
+  assert.ok(Date.parse(facts.expiresAt) - Date.now() > 1000, "time is left to show the link");
+  const text = textOf(result);
+  assert.match(text, /^No answer yet after 2 s \(your wait of 60 s was shortened/);
+  assert.match(text, /the user has probably not seen the question/);
+  assert.match(text, /Show this link to the user now/);
+  assert.ok(text.includes(facts.feedbackUrl), "the text carries the link");
+  assert.ok(text.includes(`get_feedback_result with {"sessionId":"${facts.sessionId}","wait":55}`));
+  assert.doesNotMatch(text, /do not ask/);
+
+  assert.ok(updates.length >= 2, "progress was sent");
+  assert.equal(updates[0].progress, 0);
+  for (const update of updates) {
+    assert.ok(Number.isInteger(update.progress), `whole seconds (${update.progress})`);
+    assert.equal(update.total, 2, "total is the shortened wait");
+  }
+  assert.equal(served.instance.services.hub.stats().listeners, 0);
+});
+
+Deno.test("interactive_feedback's shortened wait reports a page the user opened", async () => {
+  await using served = await serveInstance();
+  const owner = randomOwner();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(owner));
+  const waiting = mcp.client.callTool({
+    name: "interactive_feedback",
+    arguments: { message: "Quick one?", timeout: 2, wait: 2 },
+  });
+  await untilWaiting(served.instance);
+  const { feedback } = served.instance.services;
+  await feedback.markViewed((await feedback.list(owner)).items[0].id);
+  const result = await waiting;
+  assert.equal(factsOf(result).status, "pending");
+  assert.ok(factsOf(result).viewedAt);
+  const text = textOf(result);
+  assert.match(text, /^No answer yet after 1 s \(your wait of 2 s was shortened/);
+  assert.match(text, /The user opened the page at .* and may still be answering\./);
+  assert.match(text, /Next: call get_feedback_result with/);
+  assert.doesNotMatch(text, /probably not seen/);
+});
+
+Deno.test("a question too short to wait on returns at once from interactive_feedback", async () => {
   await using served = await serveInstance();
   await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
   const started = performance.now();
   const result = await mcp.client.callTool({
     name: "interactive_feedback",
-    arguments: { message: "Quick one?", timeout: 1, wait: 2 },
+    arguments: { message: "Quick one?", timeout: 1, wait: 30 },
+  });
+  assert.ok(performance.now() - started < 900, "no wait: it would outlast the question");
+  assert.equal(factsOf(result).status, "pending");
+  assert.match(textOf(result), /^Question created\. Show this link to the user now/);
+});
+
+Deno.test("a question that expires unseen tells the agent to tell the user, not to stay silent", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({
+      name: "interactive_feedback",
+      arguments: { message: "Quick one?", timeout: 1 },
+    }),
+  );
+  const started = performance.now();
+  const result = await mcp.client.callTool({
+    name: "get_feedback_result",
+    arguments: { sessionId, wait: 5 },
   });
   const elapsed = performance.now() - started;
-  assert.ok(
-    elapsed >= 900 && elapsed < 1900,
-    `returned at the deadline (${elapsed.toFixed(0)} ms)`,
-  );
+  assert.ok(elapsed < 1900, `returned at the deadline (${elapsed.toFixed(0)} ms)`);
   assert.equal(factsOf(result).status, "expired");
+  assert.equal(factsOf(result).viewedAt, null);
+  const text = textOf(result);
+  assert.match(text, /^No answer came: the question expired at /);
+  assert.match(
+    text,
+    /The user never opened the page, so they have probably not seen the question\./,
+  );
+  assert.match(text, /tell the user in your reply that this question expired unanswered/);
+  assert.match(
+    text,
+    /Ask it again only if the decision still matters: call interactive_feedback with wait 0/,
+  );
+  assert.doesNotMatch(text, /do not ask the same question again/);
+  assert.equal(served.instance.services.hub.stats().listeners, 0);
+});
+
+Deno.test("a question the user saw and left unanswered tells the agent not to ask again", async () => {
+  await using served = await serveInstance();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({
+      name: "interactive_feedback",
+      arguments: { message: "Quick one?", timeout: 1 },
+    }),
+  );
+  await served.instance.services.feedback.markViewed(sessionId);
+  const result = await mcp.client.callTool({
+    name: "get_feedback_result",
+    arguments: { sessionId, wait: 5 },
+  });
+  assert.equal(factsOf(result).status, "expired");
+  assert.ok(factsOf(result).viewedAt);
   assert.match(
     textOf(result),
-    /^No answer came: .*Continue without it and do not ask the same question again\.$/,
+    /^No answer came: the question expired at \S+\. The user opened the page at \S+ but did not answer\. Continue without it and do not ask the same question again\.$/,
   );
-  assert.equal(served.instance.services.hub.stats().listeners, 0);
 });
 
 Deno.test("another owner's session answers as not found in every tool", async () => {

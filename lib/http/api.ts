@@ -15,6 +15,7 @@ import type { Services } from "../services.ts";
 import { authenticate } from "./auth.ts";
 import { readJsonObject } from "./body.ts";
 import { ok } from "./envelope.ts";
+import { clientAddress, limitRequest } from "./limits.ts";
 import { openApiDocument } from "./openapi.ts";
 
 const listQuery = z.object({
@@ -37,7 +38,12 @@ function presentQuery(c: Context): Record<string, string> {
 export function createApiApp(services: Services): Hono {
   const { feedback, config } = services;
   const app = new Hono();
-  const ownerOf = (request: Request) => authenticate(services.verifyToken, request);
+  /** Authenticates the caller and counts the request against the owner's `bucket` budget. */
+  const ownerOf = async (c: Context, bucket: "create" | "read") => {
+    const owner = await authenticate(services.verifyToken, c.req.raw);
+    await limitRequest(c, services, bucket, `owner:${owner}`);
+    return owner;
+  };
 
   if (config.corsOrigins.length) {
     app.use(
@@ -65,7 +71,7 @@ export function createApiApp(services: Services): Hono {
 
   route("/feedback/create", {
     POST: async (c) => {
-      const owner = await ownerOf(c.req.raw);
+      const owner = await ownerOf(c, "create");
       const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
       const session = await feedback.create(owner, body);
       return ok(c, createdView(session, config.publicBaseUrl));
@@ -74,7 +80,7 @@ export function createApiApp(services: Services): Hono {
 
   route("/feedback/list", {
     GET: async (c) => {
-      const owner = await ownerOf(c.req.raw);
+      const owner = await ownerOf(c, "read");
       const query = parseOrThrow(listQuery, presentQuery(c));
       const page = await feedback.list(owner, query);
       return ok(c, { items: page.items.map(listItemView), cursor: page.cursor });
@@ -83,7 +89,7 @@ export function createApiApp(services: Services): Hono {
 
   route("/feedback/:id/status", {
     GET: async (c) => {
-      const owner = await ownerOf(c.req.raw);
+      const owner = await ownerOf(c, "read");
       const session = await feedback.getOwned(owner, parseSessionId(c.req.param("id")));
       return ok(c, statusView(session));
     },
@@ -92,6 +98,7 @@ export function createApiApp(services: Services): Hono {
   route("/feedback/:id/submit", {
     POST: async (c) => {
       const id = parseSessionId(c.req.param("id"));
+      await limitRequest(c, services, "submit", `ip:${clientAddress(c)}`);
       const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
       const session = await feedback.submit(id, body);
       return ok(c, {
@@ -104,7 +111,7 @@ export function createApiApp(services: Services): Hono {
 
   route("/feedback/:id/result", {
     GET: async (c) => {
-      const owner = await ownerOf(c.req.raw);
+      const owner = await ownerOf(c, "read");
       const id = parseSessionId(c.req.param("id"));
       const { wait } = parseOrThrow(waitQuery, presentQuery(c));
       const session = await feedback.result(owner, id, {
@@ -117,7 +124,7 @@ export function createApiApp(services: Services): Hono {
 
   route("/feedback/:id/cancel", {
     POST: async (c) => {
-      const owner = await ownerOf(c.req.raw);
+      const owner = await ownerOf(c, "read");
       const session = await feedback.cancel(owner, parseSessionId(c.req.param("id")));
       return ok(c, {
         sessionId: session.id,

@@ -8,10 +8,7 @@ import { z } from "zod";
 import type { FeedbackLimits } from "../config.ts";
 import { type FeedbackSession, SESSION_STATUSES } from "../feedback/model.ts";
 import { sessionLinks } from "../feedback/present.ts";
-import { FIELD_DESCRIPTIONS as D } from "./texts.ts";
-
-/** Most sessions one `list_feedback_sessions` call returns. */
-export const MAX_LIST_LIMIT = 50;
+import { FIELD_DESCRIPTIONS as D, MAX_LIST_LIMIT } from "./texts.ts";
 
 const waitSeconds = (description: string) =>
   z.number().min(0, "must not be negative").optional().describe(description);

@@ -8,13 +8,28 @@ import type { FeedbackLimits } from "../config.ts";
 import type { FeedbackSession } from "../feedback/model.ts";
 import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
 
+/**
+ * The part of a question's timeout that an `interactive_feedback` wait leaves open: half the
+ * timeout (rounded up to whole seconds), at most this many seconds. The call then returns while
+ * the question is still open, so the agent can still show the link (it cannot while the call runs).
+ */
+export const CREATE_WAIT_MARGIN_MAX_SECONDS = 60;
+
+/** The longest `interactive_feedback` wait, in seconds, for a question open `timeout` seconds. */
+export function maxCreateWaitSeconds(timeout: number): number {
+  return timeout - Math.min(Math.ceil(timeout / 2), CREATE_WAIT_MARGIN_MAX_SECONDS);
+}
+
+const IF_NO_ANSWER =
+  "If the result says no answer came, do what it says: when the user opened the page and did not answer, continue without it and do not ask the same question again; when the user never opened the page, tell the user, and ask again only if the decision still matters.";
+
 /** Sent in the `initialize` answer; clients show it to the model as the server's guide. */
 export const SERVER_INSTRUCTIONS = [
   "Ask the human user a question and receive their answer through a web page.",
-  "1. Call interactive_feedback with your question (markdown) and, when there are obvious choices, predefinedOptions.",
-  "2. Show the returned feedbackUrl to the user as a link and ask them to answer there.",
+  "1. Call interactive_feedback with your question (markdown) and, when there are obvious choices, predefinedOptions. Leave wait at 0.",
+  "2. Show the returned feedbackUrl to the user as a link and ask them to answer there. The user cannot answer without it.",
   `3. Call get_feedback_result with the sessionId and wait=${MAX_WAIT_SECONDS}; call it again while the status is pending.`,
-  "4. Act on the answer. If no answer comes (expired or withdrawn), continue without it and do not ask the same question again.",
+  `4. Act on the answer. ${IF_NO_ANSWER}`,
 ].join("\n");
 
 /** The tool descriptions, with the configured limits filled in. */
@@ -25,16 +40,16 @@ export function toolDescriptions(limits: FeedbackLimits) {
       "Creates a feedback session and returns its feedbackUrl and sessionId.",
       "How to use it:",
       "1. Call with `message` (markdown: what you need and why) and, for quick choices, `predefinedOptions`. Leave `wait` at 0.",
-      "2. Show the feedbackUrl to the user in your reply, as a link, and ask them to answer there.",
+      "2. Show the feedbackUrl to the user in your reply, as a link, and ask them to answer there. The user cannot answer without it.",
       `3. Call get_feedback_result with the sessionId and wait=${MAX_WAIT_SECONDS}; repeat while the status is pending.`,
-      "4. Act on the answer. If the result says no answer came, continue without it and do not ask the same question again.",
-      "With `wait` > 0 this call itself holds until the answer comes (progress notifications carry the link); use that only when the user already knows where to answer, because you cannot show the link while the call is running.",
+      `4. Act on the answer. ${IF_NO_ANSWER}`,
+      `With \`wait\` > 0 this call itself holds until the answer comes or the wait passes. Use that only when the user already knows where to answer: you cannot show the link while the call runs. The wait is shortened so that the call returns while the question is still open (it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s); if the result says the user has not opened the page, show the link then.`,
       `Limits: message up to ${limits.maxMessageLength} characters, at most ${limits.maxOptions} options of up to ${limits.maxOptionLength} characters, timeout ${limits.minTimeout}-${limits.maxTimeout} s (default ${limits.defaultTimeout} s).`,
     ].join("\n"),
     get_feedback_result: [
       "Get the user's answer to a question asked with interactive_feedback.",
       `With \`wait\` (seconds, 0-${MAX_WAIT_SECONDS}; larger values are treated as ${MAX_WAIT_SECONDS}) the call holds until the answer arrives, the question ends, or the wait passes. The answer wakes it at once, so wait=${MAX_WAIT_SECONDS} is better than calling repeatedly with short waits.`,
-      "If the status is still pending, call again with the same sessionId. If the result says no answer came, continue without it and do not ask the same question again.",
+      `If the status is still pending, call again with the same sessionId. ${IF_NO_ANSWER}`,
     ].join("\n"),
     check_feedback_status: [
       "Check a question's state without waiting: pending, completed, expired or cancelled, its times, and whether the user has opened the page (viewedAt).",
@@ -62,13 +77,16 @@ export const FIELD_DESCRIPTIONS = {
   timeout: "Seconds the question stays open before it expires unanswered.",
   metadata: "Any JSON object to keep with the question (returned with the answer).",
   waitCreate:
-    "Seconds to hold this call waiting for the answer (default 0: return at once). Values above the question's timeout are treated as the timeout.",
+    `Seconds to hold this call waiting for the answer (default 0: return at once, then show the link and wait with get_feedback_result). The wait is shortened so that the call returns while the question is still open: it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s.`,
   waitResult:
     `Seconds to wait for the answer (0-${MAX_WAIT_SECONDS}, default 0). Values above ${MAX_WAIT_SECONDS} are treated as ${MAX_WAIT_SECONDS}.`,
   sessionId: "The sessionId returned by interactive_feedback.",
   status: "Only questions in this state.",
-  limit: "How many questions to return (1-50, default 10).",
+  limit: "How many questions to return (1-50, default 10, newest first).",
 } as const;
+
+/** Most sessions one `list_feedback_sessions` call returns. */
+export const MAX_LIST_LIMIT = 50;
 
 const NO_ANSWER_NEXT = "Continue without it and do not ask the same question again.";
 
@@ -81,19 +99,30 @@ function nextWait(id: string): string {
 function viewedLine(session: FeedbackSession): string {
   return session.viewedAt === undefined
     ? "The user has not opened the page yet."
-    : `The user opened the page at ${iso(session.viewedAt)}.`;
+    : `The user opened the page at ${iso(session.viewedAt)} and may still be answering.`;
 }
 
 /** What just happened, so the text can say the right next step. */
 export type ResultContext =
   | { kind: "created" }
-  | { kind: "waited"; waitedSeconds: number }
+  | {
+    kind: "waited";
+    waitedSeconds: number;
+    /**
+     * The wait ran inside `interactive_feedback`: the agent has not been able to show the link,
+     * because the only result carrying it is this one.
+     */
+    asking: boolean;
+    /** The wait the agent asked for, when it was shortened to {@link waitedSeconds}. */
+    requestedSeconds?: number;
+  }
   | { kind: "status" }
   | { kind: "cancelled" };
 
 /**
  * The text part of a single-session result. An answer always comes first; a pending question
- * carries the link and the next call; a question that ended unanswered says to move on.
+ * carries the link and the next call; a question that ended unanswered says what to do instead,
+ * and only says "do not ask again" when the user can have seen it.
  */
 export function sessionText(
   session: FeedbackSession,
@@ -110,9 +139,7 @@ export function sessionText(
         `Act on this answer. (sessionId ${session.id}, answered at ${iso(session.submittedAt)})`,
       ].join("\n");
     case "expired":
-      return `No answer came: the question expired at ${
-        iso(session.expiresAt)
-      } without a reply. ${NO_ANSWER_NEXT}`;
+      return expiredText(session, context);
     case "cancelled":
       return context.kind === "cancelled"
         ? `Question withdrawn: the user's page now shows that it was withdrawn. No answer will come. ${NO_ANSWER_NEXT}`
@@ -122,6 +149,22 @@ export function sessionText(
     case "pending":
       return pendingText(session, feedbackUrl, context);
   }
+}
+
+function expiredText(session: FeedbackSession, context: ResultContext): string {
+  const expired = `No answer came: the question expired at ${iso(session.expiresAt)}`;
+  if (session.viewedAt !== undefined) {
+    return `${expired}. The user opened the page at ${
+      iso(session.viewedAt)
+    } but did not answer. ${NO_ANSWER_NEXT}`;
+  }
+  const why = context.kind === "waited" && context.asking
+    ? "The user never opened the page: this call held the link while it waited, so the user has probably not seen the question."
+    : "The user never opened the page, so they have probably not seen the question.";
+  return [
+    `${expired}. ${why}`,
+    "Next: tell the user in your reply that this question expired unanswered. Ask it again only if the decision still matters: call interactive_feedback with wait 0, show the new link to the user at once, then call get_feedback_result with the new sessionId. If it no longer matters, continue without the answer.",
+  ].join("\n");
 }
 
 function pendingText(session: FeedbackSession, url: string, context: ResultContext): string {
@@ -134,27 +177,66 @@ function pendingText(session: FeedbackSession, url: string, context: ResultConte
         "",
         `Next: ${nextWait(session.id)}, and call it again while the status is pending. ${until}`,
       ].join("\n");
-    case "waited":
+    case "waited": {
+      const shortened = context.requestedSeconds === undefined
+        ? ""
+        : ` (your wait of ${context.requestedSeconds} s was shortened so that the question is still open now)`;
+      const head = `No answer yet after ${context.waitedSeconds} s${shortened}.`;
+      const next = `Next: ${
+        nextWait(session.id)
+      }, and call it again while the status is pending. ${until}`;
+      if (session.viewedAt !== undefined) {
+        return [`${head} ${viewedLine(session)}`, `Link for the user: ${url}`, "", next].join(
+          "\n",
+        );
+      }
+      if (context.asking) {
+        return [
+          `${head} The user has not opened the page: this call held the link while it waited, so the user has probably not seen the question.`,
+          "Show this link to the user now and ask them to answer there:",
+          url,
+          "",
+          next,
+        ].join("\n");
+      }
       return [
-        `No answer yet (waited ${context.waitedSeconds} s). ${viewedLine(session)}`,
+        `${head} ${viewedLine(session)}`,
         "If you have not shown the user the link yet, show it now:",
         url,
         "",
-        `Next: ${nextWait(session.id)} again. ${until}`,
+        next,
       ].join("\n");
+    }
     default:
       return [
         `Status: pending, no answer yet. ${viewedLine(session)}`,
         `Link for the user: ${url}`,
         "",
-        `To wait for the answer, ${nextWait(session.id)}. ${until}`,
+        `If you have not shown the user this link yet, show it now. To wait for the answer, ${
+          nextWait(session.id)
+        }. ${until}`,
       ].join("\n");
   }
 }
 
+/** What a list call asked for and whether more sessions may exist beyond the page. */
+export interface ListContext {
+  status?: FeedbackSession["status"];
+  limit: number;
+  /** More sessions may exist (the service handed back a cursor). */
+  more: boolean;
+}
+
 /** The text part of `list_feedback_sessions`. */
-export function listText(rows: { session: FeedbackSession; feedbackUrl: string }[]): string {
-  if (rows.length === 0) return "You have no feedback sessions matching this filter.";
+export function listText(
+  rows: { session: FeedbackSession; feedbackUrl: string }[],
+  context: ListContext,
+): string {
+  if (rows.length === 0) {
+    return context.status === undefined
+      ? "You have no feedback sessions (questions end up here when you ask them with interactive_feedback, and are deleted some time after they end). To ask the user something, call interactive_feedback."
+      : `You have no ${context.status} feedback sessions. Call list_feedback_sessions without status to see all of your sessions.`;
+  }
   const lines = rows.map(({ session, feedbackUrl }) => {
     const label = session.title ?? preview(session.message, 80);
     const answer = session.status === "completed"
@@ -162,11 +244,20 @@ export function listText(rows: { session: FeedbackSession; feedbackUrl: string }
       : "";
     return `- [${session.status}] ${label} (sessionId ${session.id}, ${feedbackUrl})${answer}`;
   });
+  const kind = context.status === undefined ? "" : `${context.status} `;
+  const more = !context.more ? [] : context.limit < MAX_LIST_LIMIT
+    ? [
+      `There may be older ones: call again with a higher limit (up to ${MAX_LIST_LIMIT}) to see them.`,
+    ]
+    : [
+      `There may be older ones: at most ${MAX_LIST_LIMIT} are shown; filter by status to see others.`,
+    ];
   return [
-    `${rows.length} session(s), newest first:`,
+    `${rows.length} ${kind}session(s), newest first:`,
     ...lines,
     "",
-    "Use get_feedback_result with a sessionId to read or wait for an answer.",
+    ...more,
+    "Use get_feedback_result with a sessionId to read the answer or wait for it.",
   ].join("\n");
 }
 
@@ -187,7 +278,7 @@ export function progressText(
   const seen = session?.viewedAt === undefined
     ? "The user has not opened the page yet"
     : `The user opened the page at ${iso(session.viewedAt)}`;
-  return `Waiting for the user's answer: ${Math.floor(elapsedSeconds)} s of up to ${
+  return `Waiting for the user's answer: ${elapsedSeconds} s of up to ${
     Math.round(waitSeconds)
   } s. ${seen}: ${feedbackUrl}`;
 }
@@ -201,7 +292,8 @@ export const ERROR_TEXTS = {
     "This question was already answered, so it cannot be withdrawn. Call get_feedback_result to read the answer.",
   gone: (status: "expired" | "cancelled") =>
     status === "expired"
-      ? "This question already expired; there is nothing to withdraw."
-      : "This question was already withdrawn.",
-  internal: "An internal error occurred. Please try again.",
+      ? "This question already expired; there is nothing to withdraw. Continue without its answer."
+      : "This question was already withdrawn; there is nothing more to do. Continue without its answer.",
+  internal:
+    "An internal error occurred. Try the same call once more; if it fails again, tell the user that the feedback service is not working and continue without it.",
 } as const;

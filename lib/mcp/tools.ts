@@ -16,6 +16,7 @@ import type { FeedbackSession } from "../feedback/model.ts";
 import { parseSessionId } from "../feedback/model.ts";
 import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
 import { describeError } from "../log.ts";
+import { RateLimitedError } from "../rate_limit.ts";
 import type { Services } from "../services.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version.ts";
 import {
@@ -37,6 +38,7 @@ import {
 import {
   ERROR_TEXTS,
   listText,
+  maxCreateWaitSeconds,
   preview,
   type ResultContext,
   SERVER_INSTRUCTIONS,
@@ -92,12 +94,21 @@ export function createFeedbackServer(
     };
   };
 
-  /** Runs a handler; anything thrown becomes a safe `isError` result. */
+  /**
+   * Counts the call against the owner's `bucket` budget (as the REST API does), then runs the
+   * handler; anything thrown, a spent budget included, becomes a safe `isError` result.
+   */
   const guarded = async (
+    bucket: "create" | "read",
     sessionIdForErrors: string | undefined,
     run: () => Promise<CallToolResult>,
   ): Promise<CallToolResult> => {
     try {
+      const decision = await services.rateLimiter.hit(bucket, `owner:${owner}`, {
+        limit: config.rateLimits[bucket],
+        windowMs: 60_000,
+      });
+      if (decision && !decision.allowed) throw new RateLimitedError(decision, feedback.now());
       return await run();
     } catch (error) {
       return errorResult(error, sessionIdForErrors);
@@ -155,14 +166,20 @@ export function createFeedbackServer(
       openWorldHint: true,
     },
   }, (args, extra) =>
-    guarded(undefined, async () => {
-      const { wait: waitSeconds = 0, ...input } = args;
+    guarded("create", undefined, async () => {
+      const { wait: requested = 0, ...input } = args;
       const created = await feedback.create(owner, input);
+      // Return while the question is still open, so the agent can still show the link.
+      const limit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
+      const waitSeconds = Math.min(requested, limit);
       if (waitSeconds <= 0) return result(created, { kind: "created" });
-      const timeoutMs = created.expiresAt - created.createdAt;
-      const waitMs = Math.min(waitSeconds * 1000, timeoutMs);
-      const settled = await wait(created, waitMs, extra);
-      return result(settled, { kind: "waited", waitedSeconds: Math.round(waitMs / 1000) });
+      const settled = await wait(created, waitSeconds * 1000, extra);
+      return result(settled, {
+        kind: "waited",
+        waitedSeconds: Math.round(waitSeconds),
+        asking: true,
+        requestedSeconds: requested > limit ? requested : undefined,
+      });
     }));
 
   server.registerTool("get_feedback_result", {
@@ -177,13 +194,19 @@ export function createFeedbackServer(
       openWorldHint: false,
     },
   }, (args, extra) =>
-    guarded(args.sessionId, async () => {
+    guarded("read", args.sessionId, async () => {
       const id = parseSessionId(args.sessionId);
-      const waitMs = Math.min(args.wait ?? 0, MAX_WAIT_SECONDS) * 1000;
+      const waitSeconds = Math.min(args.wait ?? 0, MAX_WAIT_SECONDS);
       const current = await feedback.getOwned(owner, id);
-      if (waitMs <= 0 || current.status !== "pending") return result(current, { kind: "status" });
-      const settled = await wait(current, waitMs, extra);
-      return result(settled, { kind: "waited", waitedSeconds: Math.round(waitMs / 1000) });
+      if (waitSeconds <= 0 || current.status !== "pending") {
+        return result(current, { kind: "status" });
+      }
+      const settled = await wait(current, waitSeconds * 1000, extra);
+      return result(settled, {
+        kind: "waited",
+        waitedSeconds: Math.round(waitSeconds),
+        asking: false,
+      });
     }));
 
   server.registerTool("check_feedback_status", {
@@ -198,7 +221,7 @@ export function createFeedbackServer(
       openWorldHint: false,
     },
   }, (args) =>
-    guarded(args.sessionId, async () => {
+    guarded("read", args.sessionId, async () => {
       const session = await feedback.getOwned(owner, parseSessionId(args.sessionId));
       return result(session, { kind: "status" });
     }));
@@ -216,7 +239,7 @@ export function createFeedbackServer(
       openWorldHint: false,
     },
   }, (args) =>
-    guarded(args.sessionId, async () => {
+    guarded("read", args.sessionId, async () => {
       const session = await feedback.cancel(owner, parseSessionId(args.sessionId));
       return result(session, { kind: "cancelled" });
     }));
@@ -233,11 +256,9 @@ export function createFeedbackServer(
       openWorldHint: false,
     },
   }, (args) =>
-    guarded(undefined, async () => {
-      const page = await feedback.list(owner, {
-        status: args.status,
-        limit: args.limit ?? DEFAULT_LIST_LIMIT,
-      });
+    guarded("read", undefined, async () => {
+      const limit = args.limit ?? DEFAULT_LIST_LIMIT;
+      const page = await feedback.list(owner, { status: args.status, limit });
       const rows = page.items.map((session) => ({
         session,
         facts: sessionFacts(session, config.publicBaseUrl),
@@ -247,6 +268,7 @@ export function createFeedbackServer(
           type: "text",
           text: listText(
             rows.map((r) => ({ session: r.session, feedbackUrl: r.facts.feedbackUrl })),
+            { status: args.status, limit, more: page.cursor !== null },
           ),
         }],
         structuredContent: {

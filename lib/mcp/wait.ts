@@ -13,7 +13,10 @@ import { progressText } from "./texts.ts";
 
 /** One progress notification's parameters (MCP `notifications/progress`). */
 export interface ProgressUpdate {
-  /** Seconds waited so far; grows with every notification, as the spec requires. */
+  /**
+   * Seconds waited so far, rounded to the notification interval (whole seconds: 0, 10, 20, … at
+   * the default interval); grows with every notification, as the spec requires.
+   */
   progress: number;
   /** The seconds the call may wait in all. */
   total: number;
@@ -45,7 +48,6 @@ export async function waitForAnswer(
 ): Promise<FeedbackSession> {
   const { id } = session;
   const started = Date.now();
-  const deadline = feedback.now() + options.waitMs;
   const waitSeconds = options.waitMs / 1000;
   let latest = session;
   let stopWatching = () => {};
@@ -57,9 +59,10 @@ export async function waitForAnswer(
     stopWatching = hub.subscribe<FeedbackSession>(sessionKey(id), (value) => {
       if (value) latest = value;
     });
+    const interval = options.progressIntervalMs;
     let last = -1;
     const tick = () => {
-      const elapsed = (Date.now() - started) / 1000;
+      const elapsed = Math.round((Date.now() - started) / interval) * interval / 1000;
       if (elapsed <= last) return; // progress must strictly increase
       last = elapsed;
       send({
@@ -73,34 +76,15 @@ export async function waitForAnswer(
   }
 
   try {
-    const settled = await feedback.waitForSettled(id, {
+    // The service bounds the wait by the question's deadline and re-reads it with expiry applied,
+    // so a wait that ends at the deadline already sees `expired`.
+    return await feedback.waitForSettled(id, {
       owner: options.owner,
       waitMs: options.waitMs,
       signal: options.signal,
     });
-    return await settleExpiry(feedback, settled, deadline, options.signal);
   } finally {
     clearInterval(timer);
     stopWatching();
   }
-}
-
-/**
- * A wait capped by the session's deadline can wake a hair before the deadline (timer and clock
- * granularity) and still see `pending`; read once more just after the deadline so the agent
- * hears "expired" rather than "still pending" about a question that has just ended.
- */
-async function settleExpiry(
-  feedback: FeedbackService,
-  session: FeedbackSession,
-  waitDeadline: number,
-  signal: AbortSignal | undefined,
-): Promise<FeedbackSession> {
-  if (session.status !== "pending" || session.expiresAt > waitDeadline || signal?.aborted) {
-    return session;
-  }
-  const gap = session.expiresAt - feedback.now();
-  if (gap > 50) return session;
-  if (gap >= 0) await new Promise((resolve) => setTimeout(resolve, gap + 1));
-  return await feedback.get(session.id);
 }

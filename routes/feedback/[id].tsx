@@ -11,9 +11,11 @@ import { Layout } from "../../components/Layout.tsx";
 import { AppError, httpStatusOf, SessionNotFoundError, ValidationError } from "../../lib/errors.ts";
 import { type FeedbackSession, parseSessionId } from "../../lib/feedback/model.ts";
 import { readBodyText } from "../../lib/http/body.ts";
+import { clientAddress, limitRequest } from "../../lib/http/limits.ts";
 import { format, type Messages, messagesFor, pickMessages } from "../../lib/i18n.ts";
 import { defineIsland } from "../../lib/islands/island.tsx";
 import { renderMarkdown } from "../../lib/markdown.ts";
+import { RateLimitedError } from "../../lib/rate_limit.ts";
 import type { Services } from "../../lib/services.ts";
 import FeedbackApp, {
   type AnswerDraft,
@@ -22,7 +24,7 @@ import FeedbackApp, {
 } from "../../islands/FeedbackApp.tsx";
 import { answerErrorKey } from "../../islands/_errors.ts";
 import { pageResponse } from "../_headers.ts";
-import { notFoundPage } from "../_404.tsx";
+import { notFoundPage, tooManyRequestsPage } from "../_404.tsx";
 import { type PagePrefs, resolvePrefs } from "../_prefs.ts";
 
 const FeedbackAppIsland = defineIsland("FeedbackApp", FeedbackApp);
@@ -127,12 +129,14 @@ export async function feedbackGetRoute(c: Context, services: Services): Promise<
   if (!id) return notFoundPage(c, services, prefs);
   let session: FeedbackSession;
   try {
+    await limitRequest(c, services, "page", `ip:${clientAddress(c)}`);
     // Only a real view counts: HEAD (link checkers, some previews) reads without recording.
     session = c.req.method === "GET"
       ? await services.feedback.markViewed(id)
       : await services.feedback.get(id);
   } catch (error) {
     if (error instanceof SessionNotFoundError) return notFoundPage(c, services, prefs);
+    if (error instanceof RateLimitedError) return tooManyRequestsPage(c, services, error);
     throw error;
   }
   return render(services, prefs, session);
@@ -163,6 +167,7 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
   if (!id) return notFoundPage(c, services, prefs);
   let draft = EMPTY_DRAFT;
   try {
+    await limitRequest(c, services, "submit", `ip:${clientAddress(c)}`);
     draft = await readAnswerForm(c.req.raw, services.config.maxBodyBytes);
     const session = await services.feedback.submit(id, draft);
     return render(services, prefs, session, { sentHere: true });

@@ -1,0 +1,151 @@
+import assert from "node:assert/strict";
+import { RateLimiter } from "../lib/rate_limit.ts";
+import { connectClient, serveInstance, textOf } from "./_mcp_helpers.ts";
+import {
+  authHeaders,
+  createSessionViaApi,
+  createTestInstance,
+  randomOwner,
+  tokenFor,
+} from "./_helpers.ts";
+
+const create = (token: string): RequestInit => ({
+  method: "POST",
+  headers: authHeaders(token),
+  body: JSON.stringify({ message: "again?" }),
+});
+
+Deno.test("create is limited per owner with X-RateLimit headers, then 429 with Retry-After", async () => {
+  await using app = await createTestInstance({ env: { RATE_LIMIT_CREATE: "3" } });
+  const alice = await tokenFor(randomOwner());
+  const remaining: string[] = [];
+  for (let i = 0; i < 3; i++) {
+    const res = await app.app.request("/api/feedback/create", create(alice));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("x-ratelimit-limit"), "3");
+    remaining.push(res.headers.get("x-ratelimit-remaining")!);
+    await res.body?.cancel();
+  }
+  assert.deepEqual(remaining, ["2", "1", "0"]);
+  const refused = await app.app.request("/api/feedback/create", create(alice));
+  assert.equal(refused.status, 429);
+  const body = await refused.json();
+  assert.equal(body.error.code, "RATE_LIMITED");
+  const retryAfter = Number(refused.headers.get("retry-after"));
+  assert.ok(retryAfter >= 1 && retryAfter <= 60, `Retry-After ${retryAfter}`);
+  assert.equal(refused.headers.get("x-ratelimit-remaining"), "0");
+
+  const bob = await tokenFor(randomOwner());
+  const other = await app.app.request("/api/feedback/create", create(bob));
+  assert.equal(other.status, 200, "another owner has a budget of their own");
+  await other.body?.cancel();
+});
+
+Deno.test("two instances on one KV share the same budget", async () => {
+  await using first = await createTestInstance({ env: { RATE_LIMIT_CREATE: "2" } });
+  await using second = await createTestInstance({
+    kv: first.kv,
+    env: { RATE_LIMIT_CREATE: "2" },
+  });
+  const token = await tokenFor(randomOwner());
+  for (
+    const [instance, status] of [[first, 200], [second, 200], [first, 429], [second, 429]] as const
+  ) {
+    const res = await instance.app.request("/api/feedback/create", create(token));
+    assert.equal(res.status, status);
+    await res.body?.cancel();
+  }
+});
+
+Deno.test("submits and page views are limited per client address over real HTTP", async () => {
+  await using app = await createTestInstance({
+    env: { RATE_LIMIT_SUBMIT: "2", RATE_LIMIT_PAGE: "2" },
+  });
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, app.app.fetch);
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  try {
+    const token = await tokenFor(randomOwner());
+    const { sessionId } = await createSessionViaApi(app, token);
+    const submit = () =>
+      fetch(`${origin}/api/feedback/${sessionId}/submit`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ selectedOptions: ["Maybe"] }), // invalid: still counted
+      });
+    const statuses: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const res = await submit();
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    assert.deepEqual(statuses, [400, 400, 429]);
+
+    const pages: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 3; i++) {
+      last = await fetch(`${origin}/feedback/${sessionId}`);
+      pages.push(last.status);
+      if (i < 2) await last.body?.cancel();
+    }
+    assert.deepEqual(pages, [200, 200, 429]);
+    assert.match(last!.headers.get("content-type") ?? "", /text\/html/);
+    assert.ok(last!.headers.get("retry-after"));
+    assert.match(await last!.text(), /Too many requests/);
+  } finally {
+    await server.shutdown();
+  }
+});
+
+Deno.test("RateLimiter opens a new budget when the window turns", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    let now = 1_000_000;
+    const limiter = new RateLimiter(kv, () => now);
+    const rule = { limit: 1, windowMs: 60_000 };
+    assert.equal((await limiter.hit("b", "s", rule))?.allowed, true);
+    assert.equal((await limiter.hit("b", "s", rule))?.allowed, false);
+    now += 60_000;
+    assert.equal((await limiter.hit("b", "s", rule))?.allowed, true);
+    assert.equal(await limiter.hit("b", "s", { limit: 0, windowMs: 60_000 }), null, "0 = off");
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("RateLimiter counts every one of many concurrent requests", async () => {
+  const kv = await Deno.openKv(":memory:");
+  try {
+    const limiter = new RateLimiter(kv);
+    const rule = { limit: 10, windowMs: 60_000 };
+    const decisions = await Promise.all(
+      Array.from({ length: 25 }, () => limiter.hit("b", "s", rule)),
+    );
+    assert.equal(decisions.filter((d) => d?.allowed).length, 10);
+  } finally {
+    kv.close();
+  }
+});
+
+Deno.test("MCP tool calls count against the same per-owner budgets", async () => {
+  await using served = await serveInstance({ env: { RATE_LIMIT_CREATE: "1" } });
+  const token = await tokenFor(randomOwner());
+  await using connected = await connectClient(served.mcpUrl, token);
+  const ask = () =>
+    connected.client.callTool({ name: "interactive_feedback", arguments: { message: "ok?" } });
+  const first = await ask();
+  assert.ok(!first.isError, textOf(first));
+  const second = await ask();
+  assert.equal(second.isError, true);
+  assert.match(textOf(second), /Too many requests: try again in \d+ s/);
+  const rest = await createStatus(served.instance.app, token);
+  assert.equal(rest, 429, "REST create shares the MCP budget");
+});
+
+async function createStatus(
+  app: { request: (p: string, i: RequestInit) => Response | Promise<Response> },
+  token: string,
+) {
+  const res = await app.request("/api/feedback/create", create(token));
+  await res.body?.cancel();
+  return res.status;
+}
