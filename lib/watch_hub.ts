@@ -2,7 +2,9 @@
  * One `kv.watch` per watched key on this instance, shared by every listener (sockets, waiting
  * requests, MCP calls): a hundred tabs on one session cost one watch. The watch starts with the
  * first listener and is cancelled when the last one leaves. Because events come from KV itself,
- * a write made by any instance reaches every instance's listeners.
+ * a write made by any instance reaches every instance's listeners. A watch stream that fails or
+ * ends while listeners remain is restarted after a short backoff; the fresh stream's first value
+ * reaches the listeners only if the key changed meanwhile, so none goes silent for good.
  * @module
  */
 import { describeError, type Logger } from "./log.ts";
@@ -11,9 +13,31 @@ import { describeError, type Logger } from "./log.ts";
 export type WatchListener<T> = (value: T | null, versionstamp: string | null) => void;
 
 interface Watch {
+  key: Deno.KvKey;
   listeners: Set<WatchListener<unknown>>;
-  reader: ReadableStreamDefaultReader<Deno.KvEntryMaybe<unknown>[]>;
+  /** The stream being read; replaced when the watch restarts. */
+  reader?: ReadableStreamDefaultReader<Deno.KvEntryMaybe<unknown>[]>;
   latest?: { value: unknown; versionstamp: string | null };
+  /** Set once the last listener left or the hub closed: the watch must not restart. */
+  stopped: boolean;
+  /** Restarts that failed in a row (the next waits longer). */
+  failures: number;
+  /** The pending restart, if any. */
+  retry?: ReturnType<typeof setTimeout>;
+}
+
+/** Options of {@link WatchHub}. */
+export interface WatchHubOptions {
+  /** First wait before restarting a watch that failed or ended; it doubles up to 5 s. */
+  retryDelayMs?: number;
+}
+
+/** Longest wait between two restarts of a failing watch. */
+const MAX_RETRY_DELAY_MS = 5000;
+
+/** The wait before restart number `failures` (1, 2, …): doubling from `base`, capped at 5 s. */
+export function retryDelay(failures: number, base: number): number {
+  return Math.min(MAX_RETRY_DELAY_MS, base * 2 ** Math.max(0, failures - 1));
 }
 
 /** Counters for tests and benchmarks. */
@@ -28,8 +52,15 @@ export interface WatchHubStats {
 export class WatchHub {
   #watches = new Map<string, Watch>();
   #closed = false;
+  readonly #retryDelayMs: number;
 
-  constructor(private readonly kv: Deno.Kv, private readonly log?: Logger) {}
+  constructor(
+    private readonly kv: Deno.Kv,
+    private readonly log?: Logger,
+    options: WatchHubOptions = {},
+  ) {
+    this.#retryDelayMs = options.retryDelayMs ?? 100;
+  }
 
   /**
    * Calls `listener` whenever `key` changes, starting with its current value.
@@ -72,37 +103,57 @@ export class WatchHub {
   }
 
   #start(id: string, key: Deno.KvKey): Watch {
-    const reader = this.kv.watch([key]).getReader();
-    const watch: Watch = { listeners: new Set(), reader };
+    const watch: Watch = { key, listeners: new Set(), stopped: false, failures: 0 };
     this.#watches.set(id, watch);
-    (async () => {
-      try {
-        while (true) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          const [entry] = value;
-          watch.latest = { value: entry.value, versionstamp: entry.versionstamp };
-          for (const listener of [...watch.listeners]) {
-            try {
-              listener(entry.value, entry.versionstamp);
-            } catch (error) {
-              this.log?.error("watch listener failed", describeError(error));
-            }
-          }
-        }
-      } catch (error) {
-        if (this.#watches.get(id) === watch) {
-          this.log?.error("kv.watch failed", { key: id, ...describeError(error) });
-        }
-      } finally {
-        if (this.#watches.get(id) === watch) this.#watches.delete(id);
-      }
-    })();
+    this.#run(id, watch);
     return watch;
   }
 
+  /** Reads one `kv.watch` stream to its end, then schedules a restart unless stopped. */
+  async #run(id: string, watch: Watch): Promise<void> {
+    try {
+      const reader = this.kv.watch([watch.key]).getReader();
+      watch.reader = reader;
+      while (true) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        const [entry] = value;
+        watch.failures = 0;
+        // A restarted stream starts with the current value: news only if the key moved meanwhile.
+        if (watch.latest && watch.latest.versionstamp === entry.versionstamp) continue;
+        watch.latest = { value: entry.value, versionstamp: entry.versionstamp };
+        for (const listener of [...watch.listeners]) {
+          try {
+            listener(entry.value, entry.versionstamp);
+          } catch (error) {
+            this.log?.error("watch listener failed", describeError(error));
+          }
+        }
+      }
+      if (watch.stopped) return;
+      this.log?.warn("kv.watch ended; restarting", { key: id });
+    } catch (error) {
+      if (watch.stopped) return;
+      if (error instanceof Deno.errors.BadResource) {
+        // The KV handle is closed: nothing to restart against.
+        this.log?.error("kv.watch failed: KV is closed", { key: id });
+        this.#stop(id, watch);
+        return;
+      }
+      this.log?.error("kv.watch failed; restarting", { key: id, ...describeError(error) });
+    }
+    watch.reader = undefined;
+    watch.failures++;
+    watch.retry = setTimeout(() => {
+      watch.retry = undefined;
+      if (!watch.stopped) this.#run(id, watch);
+    }, retryDelay(watch.failures, this.#retryDelayMs));
+  }
+
   #stop(id: string, watch: Watch): void {
-    this.#watches.delete(id);
-    watch.reader.cancel().catch(() => {});
+    watch.stopped = true;
+    if (this.#watches.get(id) === watch) this.#watches.delete(id);
+    clearTimeout(watch.retry);
+    watch.reader?.cancel().catch(() => {});
   }
 }

@@ -3,6 +3,7 @@
  * never another owner's, across instances, without losing events written close together.
  */
 import assert from "node:assert/strict";
+import { ownerChangeKey } from "../lib/feedback/store.ts";
 import {
   authHeaders,
   createSessionViaApi,
@@ -143,4 +144,68 @@ Deno.test("owner streams of one owner share one watch, released when they leave"
   await Promise.all(streams.map((s) => s.close()));
   await eventually(() => instance.services.hub.stats().watches === 0, { what: "watch released" });
   await eventually(() => instance.services.sockets.stats().sockets === 0);
+});
+
+Deno.test("an owner stream keeps delivering after a burst of more than 500 events", async () => {
+  await using instance = await createTestInstance();
+  await using server = serveInstance(instance);
+  const owner = randomOwner();
+  const token = await tokenFor(owner);
+  await using stream = await TestClient.connect(`${server.wsOrigin}/ws?token=${token}`);
+
+  // 600 events within the 5 s re-read window: more than one page of the log.
+  const burst: string[] = [];
+  for (let i = 0; i < 600; i += 50) {
+    const batch = await Promise.all(
+      Array.from({ length: 50 }, () => instance.services.feedback.create(owner, { message: "?" })),
+    );
+    burst.push(...batch.map((s) => s.id));
+  }
+  const seen = new Set<string>();
+  while (seen.size < burst.length) {
+    seen.add((await stream.next("session_created", 5000)).data.sessionId);
+  }
+  assert.deepEqual([...seen].toSorted(), burst.toSorted());
+
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const later = await createSessionViaApi(instance, token);
+  assert.equal((await stream.next("session_created")).data.sessionId, later.sessionId);
+  assert.deepEqual(await stream.drain("session_created", 100), [], "no duplicates");
+});
+
+Deno.test("opening the feedback page writes no owner event and wakes no owner stream", async () => {
+  await using instance = await createTestInstance();
+  const owner = randomOwner();
+  const { store } = instance.services.feedback;
+  const session = await instance.services.feedback.create(owner, { message: "Seen?" });
+  const changed = await instance.kv.get(ownerChangeKey(owner));
+
+  const page = await instance.app.request(`/feedback/${session.id}`);
+  await page.body?.cancel();
+  assert.equal(page.status, 200);
+  assert.ok((await instance.services.feedback.get(session.id)).viewedAt, "the view is recorded");
+
+  const events = await Array.fromAsync(store.listOwnerEvents(owner, { since: 0 }));
+  assert.deepEqual(events.map((e) => e.kind), ["created"]);
+  assert.equal((await instance.kv.get(ownerChangeKey(owner))).versionstamp, changed.versionstamp);
+});
+
+Deno.test("FeedbackStore.listOwnerEvents() reads the whole log from `since` across pages", async () => {
+  await using instance = await createTestInstance();
+  const owner = randomOwner();
+  const { store } = instance.services.feedback;
+  const created = [];
+  for (let i = 0; i < 7; i++) {
+    created.push(await instance.services.feedback.create(owner, { message: `q${i}` }));
+  }
+  const all = await Array.fromAsync(store.listOwnerEvents(owner, { since: 0, batchSize: 2 }));
+  // Events of one millisecond sort by their random suffix, so compare as sets.
+  assert.deepEqual(all.map((e) => e.sessionId).toSorted(), created.map((s) => s.id).toSorted());
+  assert.ok(all.every((e, i) => i === 0 || all[i - 1].at <= e.at), "oldest first");
+  const future = await Array.fromAsync(
+    store.listOwnerEvents(owner, { since: Date.now() + 60_000 }),
+  );
+  assert.deepEqual(future, []);
+  const other = await Array.fromAsync(store.listOwnerEvents(randomOwner(), { since: 0 }));
+  assert.deepEqual(other, [], "one owner's log only");
 });

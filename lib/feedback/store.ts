@@ -1,8 +1,8 @@
 /**
  * Where feedback sessions live in Deno KV: key builders and the atomic writes that keep the
- * session record and its indexes consistent. Every write that touches a session also appends an
- * owner event and bumps the owner's change marker, which live updates (WebSocket owner streams,
- * a future inbox) watch.
+ * session record and its indexes consistent. Every write that creates a session or changes its
+ * status also appends an owner event and bumps the owner's change marker, which live updates
+ * (WebSocket owner streams, a future inbox) watch.
  * @module
  */
 import { AppError } from "../errors.ts";
@@ -48,7 +48,8 @@ export const OWNER_EVENT_TTL_MS = 10 * 60 * 1000;
 export interface OwnerEvent {
   id: string;
   sessionId: string;
-  kind: "created" | "status_changed" | "viewed";
+  /** A session was created, or changed status: nothing else is an owner event. */
+  kind: "created" | "status_changed";
   oldStatus: SessionStatus | null;
   newStatus: SessionStatus;
   at: number;
@@ -66,8 +67,13 @@ export interface OwnerIndexEntry {
   cursor: string;
 }
 
+/** The time part of an event id: ids, and so the log, sort by it. */
+function eventIdPrefix(at: number): string {
+  return Math.max(0, Math.floor(at)).toString().padStart(15, "0");
+}
+
 function eventId(at: number): string {
-  return `${at.toString().padStart(15, "0")}-${crypto.randomUUID()}`;
+  return `${eventIdPrefix(at)}-${crypto.randomUUID()}`;
 }
 
 function ttl(session: FeedbackSession, now: number): number {
@@ -150,16 +156,12 @@ export class FeedbackStore {
     if (isTerminal(next.status) && !isTerminal(old.status)) {
       op.delete(expiryIndexKey(old.expiresAt, old.id));
     }
-    const kind = old.status !== next.status
-      ? "status_changed"
-      : old.viewedAt === undefined && next.viewedAt !== undefined
-      ? "viewed"
-      : null;
-    if (kind) {
+    // Only a status change is news to the owner; a first view (`viewedAt`) is not an event.
+    if (old.status !== next.status) {
       const event: OwnerEvent = {
         id: eventId(now),
         sessionId: next.id,
-        kind,
+        kind: "status_changed",
         oldStatus: old.status,
         newStatus: next.status,
         at: now,
@@ -178,6 +180,22 @@ export class FeedbackStore {
       batchSize: 50,
     });
     for await (const entry of iter) yield { sessionId: entry.value, cursor: iter.cursor };
+  }
+
+  /**
+   * Walks one owner's event log, oldest first, from the events recorded at `since` (ms) to the
+   * end, however many there are: the KV iterator fetches one page of `batchSize` after another.
+   */
+  async *listOwnerEvents(
+    owner: string,
+    options: { since: number; batchSize?: number },
+  ): AsyncGenerator<OwnerEvent> {
+    const prefix = ownerEventPrefix(owner);
+    const iter = this.kv.list<OwnerEvent>({
+      prefix,
+      start: [...prefix, eventIdPrefix(options.since)],
+    }, { batchSize: options.batchSize ?? 500 });
+    for await (const entry of iter) yield entry.value;
   }
 
   /** Ids of pending sessions whose deadline is at or before `now`, oldest first. */

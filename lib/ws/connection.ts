@@ -23,6 +23,13 @@ export const RATE_BURST = 20;
 export const MAX_DROPPED = 50;
 /** Unsent bytes above which a reader is too slow to keep. */
 const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+/**
+ * How long an upgraded socket may stay `CONNECTING` before its slot is freed. Deno (2.9) fires
+ * neither `open`, `error` nor `close` on a socket whose client hung up while the handler was
+ * still awaiting (checking the token, reading the session) before the upgrade: without a bound,
+ * such a socket would hold its place, and count against the session's limit, forever.
+ */
+export const OPEN_TIMEOUT_MS = 5000;
 
 /** What a connection does besides the protocol basics. */
 export interface ConnectionOptions {
@@ -36,6 +43,8 @@ export interface ConnectionOptions {
   onOpen(connection: Connection): void | Promise<void>;
   /** Runs once when the socket has closed (after any `onOpen`). */
   onClose(connection: Connection): void;
+  /** Milliseconds to wait for `open` before giving the slot up ({@link OPEN_TIMEOUT_MS}). */
+  openTimeoutMs?: number;
 }
 
 /** One live socket and its per-socket state. */
@@ -132,12 +141,33 @@ export class Connection {
   }
 }
 
-/** Wires a freshly upgraded socket to a {@link Connection}; the slot is released on close. */
+/**
+ * Wires a freshly upgraded socket to a {@link Connection}; the slot is released on close, or if
+ * the socket does not open in time.
+ */
 export function serveConnection(socket: WebSocket, options: ConnectionOptions): Connection {
   const connection = new Connection(socket, options);
   let opened = false;
   options.slot.attach(socket);
+  const finish = () => {
+    clearTimeout(openTimer);
+    if (connection.closed) return;
+    connection.closed = true;
+    options.slot.release();
+    if (opened) options.onClose(connection);
+  };
+  const openTimer = setTimeout(() => {
+    if (opened) return;
+    options.log.debug("websocket never opened; slot released", { clientId: connection.clientId });
+    finish();
+  }, options.openTimeoutMs ?? OPEN_TIMEOUT_MS);
   socket.addEventListener("open", async () => {
+    clearTimeout(openTimer);
+    if (connection.closed) {
+      // Opened after its slot was given up: it has no place, so it does not stay.
+      closeSocket(socket, CLOSE.tryAgainLater, "connection took too long to open: retry");
+      return;
+    }
     opened = true;
     try {
       await options.onOpen(connection);
@@ -146,16 +176,12 @@ export function serveConnection(socket: WebSocket, options: ConnectionOptions): 
       connection.close(1011, "internal error");
     }
   });
-  socket.addEventListener("message", (event) => connection.receive(event.data));
-  const finish = () => {
-    if (connection.closed) return;
-    connection.closed = true;
-    options.slot.release();
-    if (opened) options.onClose(connection);
-  };
+  socket.addEventListener("message", (event) => {
+    if (!connection.closed) connection.receive(event.data);
+  });
   socket.addEventListener("close", finish);
   socket.addEventListener("error", () => {
-    // An error is always followed by `close`; release now in case the socket never opened.
+    // A failed upgrade fires `error` alone, with no `close` after it: release now.
     if (!opened) finish();
   });
   return connection;

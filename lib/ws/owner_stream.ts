@@ -5,26 +5,22 @@
  * `ownerChangeKey(owner)` (bumped atomically with every change of the owner's sessions) and a
  * reader of the owner's event log under `ownerEventPrefix(owner)`. A change only says "read
  * again": events are taken from the log, so several writes that coalesce into one watch
- * notification are all delivered. Each read goes back a few seconds before the newest event seen
- * and drops ids already delivered, so events written in the same millisecond, or by an instance
- * whose clock runs a little behind, are not lost.
+ * notification are all delivered. Each read goes back a few seconds before the newest event seen,
+ * pages through to the end of the log (a burst of any size is read whole) and drops ids already
+ * delivered, so events written in the same millisecond, or by an instance whose clock runs a
+ * little behind, are not lost.
  * @module
  */
 import { describeError, type Logger } from "../log.ts";
 import type { FeedbackSession } from "../feedback/model.ts";
-import {
-  type FeedbackStore,
-  ownerChangeKey,
-  type OwnerEvent,
-  ownerEventPrefix,
-} from "../feedback/store.ts";
+import { type FeedbackStore, ownerChangeKey, type OwnerEvent } from "../feedback/store.ts";
 import type { WatchHub } from "../watch_hub.ts";
 import { type OutboundMessage, sessionCreated, transitionMessages } from "./protocol.ts";
 
 /** How far back each read of the event log reaches, to absorb clock skew between instances. */
 export const REREAD_WINDOW_MS = 5000;
-/** Events read from the log in one pass at most (the rest come with the next pass). */
-const MAX_EVENTS_PER_READ = 500;
+/** Events fetched from KV in one page, and delivered in one chunk, at most. */
+const MAX_EVENTS_PER_CHUNK = 500;
 
 /** A socket on an owner stream, as the channel sees it. */
 export interface OwnerMember {
@@ -58,6 +54,7 @@ export function ownerEventMessages(
   if (event.kind === "created") {
     return session ? [sessionCreated(session, publicBaseUrl, now)] : [];
   }
+  // Defensive at run time: the log may still hold kinds an earlier version wrote (such as views).
   if (event.kind !== "status_changed" || event.oldStatus === null) return [];
   // The record may already be further along; describe the transition this event recorded.
   const base: FeedbackSession = session ?? {
@@ -147,28 +144,35 @@ class OwnerChannel {
     return this.#queue;
   }
 
+  /**
+   * Reads the log from the floor to its end, page after page, and delivers what was not seen yet
+   * in chunks of at most {@link MAX_EVENTS_PER_CHUNK} (so a burst is never held in memory whole).
+   */
   async #read(): Promise<void> {
-    const prefix = ownerEventPrefix(this.owner);
-    const fresh: OwnerEvent[] = [];
-    const iter = this.deps.store.kv.list<OwnerEvent>({
-      prefix,
-      start: [...prefix, this.#floor.toString().padStart(15, "0")],
-    }, { limit: MAX_EVENTS_PER_READ });
-    for await (const entry of iter) {
-      const event = entry.value;
+    let chunk: OwnerEvent[] = [];
+    const events = this.deps.store.listOwnerEvents(this.owner, {
+      since: this.#floor,
+      batchSize: MAX_EVENTS_PER_CHUNK,
+    });
+    for await (const event of events) {
       if (this.#seen.has(event.id)) continue;
       this.#seen.set(event.id, event.at);
       if (event.at > this.#newest) this.#newest = event.at;
-      fresh.push(event);
+      chunk.push(event);
+      if (chunk.length >= MAX_EVENTS_PER_CHUNK) {
+        await this.#deliver(chunk);
+        chunk = [];
+      }
     }
-    if (fresh.length === MAX_EVENTS_PER_READ) this.#scheduleRead();
+    await this.#deliver(chunk);
     this.#advanceFloor();
-    if (!this.#primed) {
-      this.#primed = true;
-      return;
-    }
-    if (fresh.length === 0 || this.members.size === 0) return;
-    const wanted = [...new Set(fresh.filter((e) => e.kind !== "viewed").map((e) => e.sessionId))];
+    // The first read only primes: what the log held before any member joined counts as seen.
+    this.#primed = true;
+  }
+
+  async #deliver(fresh: OwnerEvent[]): Promise<void> {
+    if (!this.#primed || fresh.length === 0 || this.members.size === 0) return;
+    const wanted = [...new Set(fresh.map((e) => e.sessionId))];
     const sessions = new Map<string, FeedbackSession | null>();
     const found = await this.deps.store.getMany(wanted);
     wanted.forEach((id, i) => sessions.set(id, found[i]));

@@ -1,0 +1,209 @@
+import assert from "node:assert/strict";
+import { retryDelay, WatchHub } from "./watch_hub.ts";
+
+/** Polls `condition` until it holds. */
+async function eventually(condition: () => boolean, what = "condition"): Promise<void> {
+  const deadline = Date.now() + 3000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not hold within 3000 ms`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+const randomKey = (): Deno.KvKey => ["watch_hub_test", crypto.randomUUID()];
+
+/**
+ * The real KV, except that its first `breaks` watch streams pass on their first value and then
+ * fail (or end), as a watch does when the connection to a remote KV drops. A local KV offers no
+ * way to provoke that, so only the failure is injected: every value still comes from KV itself.
+ */
+function withBrokenWatches(
+  kv: Deno.Kv,
+  options: { breaks: number; how: "error" | "end" },
+): { kv: Deno.Kv; opened: () => number } {
+  let opened = 0;
+  const watch = (keys: Deno.KvKey[]) => {
+    const stream = kv.watch(keys);
+    if (opened++ >= options.breaks) return stream;
+    const reader = stream.getReader();
+    let pulls = 0;
+    return new ReadableStream<Deno.KvEntryMaybe<unknown>[]>({
+      async pull(controller) {
+        if (pulls++ === 0) {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+          return;
+        }
+        await reader.cancel();
+        if (options.how === "error") controller.error(new Error("connection lost"));
+        else controller.close();
+      },
+      cancel: () => reader.cancel(),
+    });
+  };
+  const proxy = new Proxy(kv, {
+    get(target, property) {
+      if (property === "watch") return watch;
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: proxy, opened: () => opened };
+}
+
+Deno.test("WatchHub shares one kv.watch between every listener of a key", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hub = new WatchHub(kv);
+  const key = randomKey();
+  const seen: unknown[][] = [[], [], [], [], []];
+  const stops = seen.map((values) => hub.subscribe(key, (value) => values.push(value)));
+  assert.deepEqual(hub.stats(), { watches: 1, listeners: 5 });
+  await eventually(() => seen.every((values) => values.length === 1), "first values");
+
+  await kv.set(key, "changed");
+  await eventually(() => seen.every((values) => values.length === 2), "the change");
+  for (const values of seen) assert.deepEqual(values, [null, "changed"]);
+  stops.forEach((stop) => stop());
+  hub.close();
+});
+
+Deno.test("WatchHub gives a late joiner the current value at once", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hub = new WatchHub(kv);
+  const key = randomKey();
+  await kv.set(key, 1);
+  const first: unknown[] = [];
+  const stopFirst = hub.subscribe(key, (value) => first.push(value));
+  await kv.set(key, 2);
+  await eventually(() => first.at(-1) === 2, "the first listener is current");
+
+  const late: [unknown, string | null][] = [];
+  const stopLate = hub.subscribe(key, (value, versionstamp) => late.push([value, versionstamp]));
+  await Promise.resolve();
+  assert.equal(late.length, 1, "delivered in a microtask, without waiting for a change");
+  assert.equal(late[0][0], 2);
+  assert.equal(late[0][1], (await kv.get(key)).versionstamp);
+  assert.deepEqual(hub.stats(), { watches: 1, listeners: 2 });
+
+  stopFirst();
+  stopLate();
+  hub.close();
+});
+
+Deno.test("WatchHub releases the watch when the last listener leaves", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hub = new WatchHub(kv);
+  const key = randomKey();
+  const stopA = hub.subscribe(key, () => {});
+  const stopB = hub.subscribe(key, () => {});
+  stopA();
+  stopA(); // Leaving twice is harmless.
+  assert.deepEqual(hub.stats(), { watches: 1, listeners: 1 });
+  stopB();
+  assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });
+
+  // The next listener starts a fresh watch.
+  const values: unknown[] = [];
+  const stopC = hub.subscribe(key, (value) => values.push(value));
+  await kv.set(key, "again");
+  await eventually(() => values.at(-1) === "again", "the fresh watch delivers");
+  stopC();
+  assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });
+  hub.close();
+});
+
+Deno.test("WatchHub.close() cancels every watch and refuses new listeners", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const hub = new WatchHub(kv);
+  hub.subscribe(randomKey(), () => {});
+  hub.subscribe(randomKey(), () => {});
+  assert.equal(hub.stats().watches, 2);
+  hub.close();
+  assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });
+  assert.throws(() => hub.subscribe(randomKey(), () => {}), /closed/);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+});
+
+Deno.test("WatchHub restarts a watch that fails or ends, so its listeners keep hearing", async (t) => {
+  for (const how of ["error", "end"] as const) {
+    await t.step(`when the stream ${how === "error" ? "errors" : "ends"}`, async () => {
+      using kv = await Deno.openKv(":memory:");
+      const broken = withBrokenWatches(kv, { breaks: 2, how });
+      const warnings: string[] = [];
+      const log = {
+        debug() {},
+        info() {},
+        warn: (message: string) => warnings.push(message),
+        error: (message: string) => warnings.push(message),
+      };
+      const hub = new WatchHub(broken.kv, log, { retryDelayMs: 5 });
+      const key = randomKey();
+      const values: unknown[] = [];
+      const stop = hub.subscribe(key, (value) => values.push(value));
+
+      // Two streams break after their first value; the third one holds.
+      await eventually(() => broken.opened() === 3, "two restarts");
+      await new Promise((resolve) => setTimeout(resolve, 30));
+      assert.deepEqual(values, [null], "a restart repeats nothing that did not change");
+      assert.equal(warnings.length, 2, "each failure is logged once");
+      assert.deepEqual(hub.stats(), { watches: 1, listeners: 1 });
+
+      await kv.set(key, "after the restarts");
+      await eventually(() => values.length === 2, "the change arrives");
+      assert.deepEqual(values, [null, "after the restarts"]);
+      stop();
+      assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });
+      hub.close();
+    });
+  }
+});
+
+Deno.test("WatchHub delivers a change made while a watch was down", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const broken = withBrokenWatches(kv, { breaks: 1, how: "error" });
+  // A long first backoff, so the write surely lands while no stream is open.
+  const hub = new WatchHub(broken.kv, undefined, { retryDelayMs: 200 });
+  const key = randomKey();
+  const values: unknown[] = [];
+  const stop = hub.subscribe(key, (value) => values.push(value));
+  await eventually(() => values.length === 1, "the first value");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  await kv.set(key, "missed?");
+  assert.equal(broken.opened(), 1, "still in the backoff");
+  await eventually(() => values.at(-1) === "missed?", "the restarted watch delivers");
+  stop();
+  hub.close();
+});
+
+Deno.test("WatchHub cancels a pending restart when the last listener leaves", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const broken = withBrokenWatches(kv, { breaks: 1, how: "end" });
+  const hub = new WatchHub(broken.kv, undefined, { retryDelayMs: 60_000 });
+  const values: unknown[] = [];
+  const stop = hub.subscribe(randomKey(), (value) => values.push(value));
+  await eventually(() => values.length === 1, "the first value");
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  // The watch waits a minute to restart; leaving must clear that timer (the sanitizer checks).
+  stop();
+  assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });
+  assert.equal(broken.opened(), 1);
+  hub.close();
+});
+
+Deno.test("WatchHub gives up a watch once its KV is closed", async () => {
+  const kv = await Deno.openKv(":memory:");
+  const hub = new WatchHub(kv, undefined, { retryDelayMs: 5 });
+  const values: unknown[] = [];
+  hub.subscribe(randomKey(), (value) => values.push(value));
+  await eventually(() => values.length === 1, "the first value");
+  kv.close();
+  await eventually(() => hub.stats().watches === 0, "the watch is dropped, not retried forever");
+  hub.close();
+});
+
+Deno.test("retryDelay() doubles from the base and stops at 5 s", () => {
+  assert.deepEqual([1, 2, 3, 4].map((n) => retryDelay(n, 100)), [100, 200, 400, 800]);
+  assert.equal(retryDelay(20, 100), 5000);
+  assert.equal(retryDelay(0, 100), 100);
+});
