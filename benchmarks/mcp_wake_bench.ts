@@ -6,6 +6,7 @@
  * Baseline, in the same run: the upstream tool's 2-second KV polling loop, measured from the
  * submit to the poll that sees the answer (fewer trials, since each costs up to 2 s).
  */
+import { BENCH_ENV } from "./_env.ts";
 import { createApp } from "../app.ts";
 import { signToken } from "../lib/auth/jwt.ts";
 import { loadConfig } from "../lib/config.ts";
@@ -21,7 +22,7 @@ const POLL_INTERVAL_MS = 2000;
 const TARGET_P99_MS = 20;
 
 const secret = crypto.randomUUID() + crypto.randomUUID();
-const config = loadConfig({ JWT_SECRET: secret, LOG_LEVEL: "silent", PORT: "0" });
+const config = loadConfig({ ...BENCH_ENV, JWT_SECRET: secret, LOG_LEVEL: "silent", PORT: "0" });
 const kv = await Deno.openKv(":memory:");
 const services = createServices(config, kv, { log: createLogger("silent") });
 const server = Deno.serve(

@@ -9,6 +9,7 @@
  *
  * Run: `deno task bench page` (after `deno task build`; SAMPLES=n to change the sample count).
  */
+import { BENCH_ENV } from "./_env.ts";
 import { createApp } from "../app.ts";
 import { signToken } from "../lib/auth/jwt.ts";
 import { loadConfig } from "../lib/config.ts";
@@ -59,7 +60,12 @@ async function gzipSize(bytes: Uint8Array<ArrayBuffer>): Promise<number> {
 
 const kb = (n: number) => `${(n / 1024).toFixed(1)} KB`.padStart(9);
 
-const config = loadConfig({ JWT_SECRET: SECRET, LOG_LEVEL: "error", KV_PATH: ":memory:" });
+const config = loadConfig({
+  ...BENCH_ENV,
+  JWT_SECRET: SECRET,
+  LOG_LEVEL: "error",
+  KV_PATH: ":memory:",
+});
 const kv = await Deno.openKv(":memory:");
 const services = createServices(config, kv);
 const app = createApp(services);

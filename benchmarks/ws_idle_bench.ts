@@ -7,6 +7,7 @@
  * Run: `deno task bench ws_idle` (SOCKETS=1000,10000 to change the steps). Needs about two file
  * descriptors per socket in each process (`ulimit -n`); loopback only.
  */
+import { BENCH_ENV } from "./_env.ts";
 import { closeRealtime, createServices } from "../lib/services.ts";
 import { createApp } from "../app.ts";
 import { loadConfig } from "../lib/config.ts";
@@ -22,6 +23,7 @@ if (Deno.args[0] === "--serve") {
 /** The child: an instance on in-memory KV with `sessions` sessions, reporting its counters. */
 async function serve(sessions: number) {
   const config = loadConfig({
+    ...BENCH_ENV,
     JWT_SECRET: "bench-secret-bench-secret-bench-secret-0123",
     KV_PATH: ":memory:",
     LOG_LEVEL: "error",

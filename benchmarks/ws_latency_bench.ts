@@ -7,6 +7,7 @@
  *
  * Run: `deno task bench ws_latency` (SAMPLES=n to change the sample count).
  */
+import { BENCH_ENV } from "./_env.ts";
 import { startServer } from "../main.ts";
 
 const SAMPLES = Number(Deno.env.get("SAMPLES") ?? 200);
@@ -47,6 +48,7 @@ function closed(socket: WebSocket): Promise<void> {
 }
 
 const running = await startServer({
+  ...BENCH_ENV,
   JWT_SECRET: SECRET,
   PORT: "0",
   HOSTNAME: "127.0.0.1",

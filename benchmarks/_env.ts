@@ -1,0 +1,10 @@
+/**
+ * Settings every benchmark shares: rate limits off, since one client on loopback sends far more
+ * than a real user's budget and the figures must measure the service, not the limiter.
+ */
+export const BENCH_ENV = {
+  RATE_LIMIT_CREATE: "0",
+  RATE_LIMIT_READ: "0",
+  RATE_LIMIT_SUBMIT: "0",
+  RATE_LIMIT_PAGE: "0",
+} as const;
