@@ -152,9 +152,9 @@ export class FeedbackService {
   }
 
   /** Records the human's answer: one atomic compare-and-set, so exactly one answer ever wins. */
-  submit(id: string, input: unknown): Promise<FeedbackSession> {
+  async submit(id: string, input: unknown): Promise<FeedbackSession> {
     const answer = parseOrThrow(this.#submitSchema, input);
-    return this.#transition(id, (session, now) => {
+    return await this.#transition(id, (session, now) => {
       this.#assertOpen(session);
       checkAnswer(session, answer);
       return {
@@ -173,8 +173,8 @@ export class FeedbackService {
   }
 
   /** Withdraws a pending question. */
-  cancel(owner: string, id: string): Promise<FeedbackSession> {
-    return this.#transition(id, (session, now) => {
+  async cancel(owner: string, id: string): Promise<FeedbackSession> {
+    return await this.#transition(id, (session, now) => {
       if (session.owner !== owner) throw new SessionNotFoundError();
       this.#assertOpen(session);
       return {
@@ -187,8 +187,8 @@ export class FeedbackService {
   }
 
   /** Records the first time the human opened the page; later views change nothing. */
-  markViewed(id: string): Promise<FeedbackSession> {
-    return this.#transition(
+  async markViewed(id: string): Promise<FeedbackSession> {
+    return await this.#transition(
       id,
       (session, now) =>
         session.viewedAt !== undefined || session.status !== "pending"
