@@ -23,7 +23,7 @@ const en = {
   themeToDark: "Switch to dark theme",
   themeToLight: "Switch to light theme",
   languageLabel: "Language",
-  footer: "Your answer goes straight back to the AI agent that asked.",
+  footer: "Answers go only to the AI agent that asked the question.",
 
   defaultTitle: "An AI agent is asking for your feedback",
   questionHeading: "Question",
@@ -104,7 +104,7 @@ const zh: Messages = {
   themeToDark: "切换到深色主题",
   themeToLight: "切换到浅色主题",
   languageLabel: "语言",
-  footer: "你的回答会直接发回给提问的 AI 助手。",
+  footer: "回答只会发送给提出问题的 AI 助手。",
 
   defaultTitle: "AI 助手在征求你的意见",
   questionHeading: "问题",

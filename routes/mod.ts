@@ -23,5 +23,10 @@ export function createPagesApp(services: Services): Hono {
   app.get("/", (c) => homeRoute(c, services));
   app.get("/feedback/:id", (c) => feedbackGetRoute(c, services));
   app.post("/feedback/:id", (c) => feedbackPostRoute(c, services));
+  app.all("/feedback/:id", () =>
+    new Response("Method Not Allowed", {
+      status: 405,
+      headers: { Allow: "GET, HEAD, POST", "Content-Type": "text/plain; charset=utf-8" },
+    }));
   return app;
 }

@@ -436,3 +436,11 @@ Deno.test("a failure inside a page is the HTML 500 page, without the internal te
     feedback.markViewed = original;
   }
 });
+
+Deno.test("other methods on a feedback page get 405 with Allow", async () => {
+  await using instance = await createTestInstance();
+  const res = await instance.app.request(`/feedback/${crypto.randomUUID()}`, { method: "PUT" });
+  assert.equal(res.status, 405);
+  assert.equal(res.headers.get("allow"), "GET, HEAD, POST");
+  await res.body?.cancel();
+});
