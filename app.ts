@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { AppError } from "./lib/errors.ts";
 import { createApiApp } from "./lib/http/api.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
+import { rateLimitHeaders } from "./lib/http/limits.ts";
 import { createMcpApp } from "./lib/mcp/app.ts";
 import type { Services } from "./lib/services.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "./lib/version.ts";
@@ -20,6 +21,7 @@ export function createApp(services: Services): Hono {
   const app = new Hono();
 
   app.onError((error) => errorResponse(error, services.log));
+  app.use(rateLimitHeaders());
 
   app.get("/health", async (c) => {
     const storage = await probeKv(services.kv);

@@ -409,7 +409,11 @@ export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
       <section class={`outcome outcome-${view}`} data-view={view} aria-labelledby="outcome-title">
         <h2 id="outcome-title" ref={headingRef} tabIndex={-1}>
           <span class="outcome-icon" aria-hidden="true">
-            {view === "thanks" || view === "answered" ? "✓" : view === "expired" ? "⌛" : "⊘"}
+            {view === "thanks" || view === "answered"
+              ? "✓"
+              : view === "expired"
+              ? <HourglassIcon />
+              : "⊘"}
           </span>
           {title}
         </h2>
@@ -537,5 +541,19 @@ function AnswerSummary(
         </>
       )}
     </dl>
+  );
+}
+
+/** Drawn rather than the ⌛ character, which many phones and Linux fonts lack. */
+function HourglassIcon() {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor">
+      <path
+        d="M6 2h12M6 22h12M7 2v4l5 6-5 6v4M17 2v4l-5 6 5 6v4"
+        stroke-width="2"
+        stroke-linecap="round"
+        stroke-linejoin="round"
+      />
+    </svg>
   );
 }

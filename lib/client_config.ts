@@ -22,7 +22,7 @@ export function clientSnippets(baseUrl: string, token: string): string {
     },
   };
   return [
-    `Token (owner "dev"):\n  ${token}`,
+    `Token (owner "dev"), as the README's curl examples expect it:\n  export TOKEN=${token}`,
     `curl:\n  curl -s ${baseUrl}/api/feedback/create -H 'Authorization: Bearer ${token}' \\\n    -H 'Content-Type: application/json' -d '{"message":"Ship it?","predefinedOptions":["Yes","No"]}'`,
     `Claude Desktop (claude_desktop_config.json, through mcp-remote):\n${
       indent(JSON.stringify(claudeDesktop, null, 2))

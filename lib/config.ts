@@ -69,6 +69,8 @@ export interface Config {
   maxBodyBytes: number;
   /** Requests per minute: create and read per owner, submit and page views per client address. */
   rateLimits: RateLimits;
+  /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
+  trustProxy: boolean;
   ws: WsConfig;
   /** Seconds between sweeps that expire sessions nobody watches. */
   expirySweepInterval: number;
@@ -127,6 +129,9 @@ const envSchema = z.object({
   WS_MAX_SOCKETS_PER_SESSION: positiveInt.max(10_000).default(20),
   WS_IDLE_TIMEOUT: positiveInt.max(86_400).default(300),
   EXPIRY_SWEEP_INTERVAL: positiveInt.max(3600).default(1),
+  TRUST_PROXY: z.enum(["0", "1", "false", "true"]).default("0").transform((v) =>
+    v === "1" || v === "true"
+  ),
   RATE_LIMIT_CREATE: z.coerce.number().int().min(0).default(100),
   RATE_LIMIT_READ: z.coerce.number().int().min(0).default(1000),
   RATE_LIMIT_SUBMIT: z.coerce.number().int().min(0).default(10),
@@ -221,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: 64 * 1024,
+    trustProxy: e.TRUST_PROXY,
     rateLimits: {
       create: e.RATE_LIMIT_CREATE,
       read: e.RATE_LIMIT_READ,

@@ -51,7 +51,7 @@ export function createServices(
     log,
     verifyToken: createTokenVerifier(config.jwt),
     feedback,
-    rateLimiter: new RateLimiter(kv, options.now),
+    rateLimiter: new RateLimiter(kv, config.rateLimits, options.now),
     sockets: new SocketRegistry({
       maxSockets: config.ws.maxSockets,
       maxPerScope: config.ws.maxSocketsPerSession,

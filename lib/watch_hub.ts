@@ -118,9 +118,11 @@ export class WatchHub {
         const { done, value } = await reader.read();
         if (done) break;
         const [entry] = value;
-        watch.failures = 0;
         // A restarted stream starts with the current value: news only if the key moved meanwhile.
         if (watch.latest && watch.latest.versionstamp === entry.versionstamp) continue;
+        // Only news proves the stream healthy: one that fails right after its first value keeps
+        // backing off.
+        watch.failures = 0;
         watch.latest = { value: entry.value, versionstamp: entry.versionstamp };
         for (const listener of [...watch.listeners]) {
           try {

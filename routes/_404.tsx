@@ -7,7 +7,6 @@ import type { JSX } from "preact";
 import { Layout } from "../components/Layout.tsx";
 import { messagesFor } from "../lib/i18n.ts";
 import { describeError } from "../lib/log.ts";
-import { type RateLimitedError, rateLimitHeaders } from "../lib/rate_limit.ts";
 import type { Services } from "../lib/services.ts";
 import { pageResponse } from "./_headers.ts";
 import { type PagePrefs, resolvePrefs } from "./_prefs.ts";
@@ -40,22 +39,14 @@ export function notFoundPage(c: Context, services: Services, prefs?: PagePrefs):
   });
 }
 
-/** The HTML 429 page, with the headers that say when to come back. */
-export function tooManyRequestsPage(
-  c: Context,
-  services: Services,
-  error: RateLimitedError,
-): Response {
+/** The HTML 429 page (the app adds `Retry-After` and the `X-RateLimit-*` headers). */
+export function tooManyRequestsPage(c: Context, services: Services): Response {
   const p = resolvePrefs(c, services.config.publicBaseUrl);
   const t = messagesFor(p.lang);
-  const response = pageResponse(
+  return pageResponse(
     <ProblemPage prefs={p} title={t.rateLimitedTitle} body={t.errorRateLimited} />,
     { status: 429, prefs: p, publicBaseUrl: services.config.publicBaseUrl },
   );
-  for (const [name, value] of Object.entries(rateLimitHeaders(error.decision, Date.now()))) {
-    response.headers.set(name, value);
-  }
-  return response;
 }
 
 /** The HTML 500 page; the error itself is logged, never shown. */

@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { ipv6Prefix64 } from "../lib/http/limits.ts";
 import { RateLimiter } from "../lib/rate_limit.ts";
 import { connectClient, serveInstance, textOf } from "./_mcp_helpers.ts";
 import {
@@ -8,6 +9,8 @@ import {
   randomOwner,
   tokenFor,
 } from "./_helpers.ts";
+
+const LIMITS = { create: 0, read: 0, submit: 0, page: 0 };
 
 const create = (token: string): RequestInit => ({
   method: "POST",
@@ -100,7 +103,7 @@ Deno.test("RateLimiter opens a new budget when the window turns", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     let now = 1_000_000;
-    const limiter = new RateLimiter(kv, () => now);
+    const limiter = new RateLimiter(kv, LIMITS, () => now);
     const rule = { limit: 1, windowMs: 60_000 };
     assert.equal((await limiter.hit("b", "s", rule))?.allowed, true);
     assert.equal((await limiter.hit("b", "s", rule))?.allowed, false);
@@ -112,15 +115,19 @@ Deno.test("RateLimiter opens a new budget when the window turns", async () => {
   }
 });
 
-Deno.test("RateLimiter counts every one of many concurrent requests", async () => {
+Deno.test("RateLimiter counts a small burst exactly and never admits more than the limit", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
-    const limiter = new RateLimiter(kv);
-    const rule = { limit: 10, windowMs: 60_000 };
-    const decisions = await Promise.all(
-      Array.from({ length: 25 }, () => limiter.hit("b", "s", rule)),
+    const limiter = new RateLimiter(kv, LIMITS);
+    const burst = await Promise.all(
+      Array.from({ length: 6 }, () => limiter.hit("b", "burst", { limit: 4, windowMs: 60_000 })),
     );
-    assert.equal(decisions.filter((d) => d?.allowed).length, 10);
+    assert.equal(burst.filter((d) => d?.allowed).length, 4, "a burst of 6 is counted exactly");
+    const flood = await Promise.all(
+      Array.from({ length: 60 }, () => limiter.hit("b", "flood", { limit: 20, windowMs: 60_000 })),
+    );
+    const admitted = flood.filter((d) => d?.allowed).length;
+    assert.ok(admitted >= 5 && admitted <= 20, `a flood admits at most the limit (${admitted})`);
   } finally {
     kv.close();
   }
@@ -149,3 +156,61 @@ async function createStatus(
   await res.body?.cancel();
   return res.status;
 }
+
+Deno.test("limited responses carry X-RateLimit headers on errors and pages too", async () => {
+  await using app = await createTestInstance({
+    env: { RATE_LIMIT_READ: "5", RATE_LIMIT_PAGE: "5" },
+  });
+  const token = await tokenFor(randomOwner());
+  const missing = await app.app.request(`/api/feedback/${crypto.randomUUID()}/status`, {
+    headers: authHeaders(token),
+  });
+  assert.equal(missing.status, 404);
+  assert.equal(missing.headers.get("x-ratelimit-limit"), "5");
+  assert.equal(missing.headers.get("x-ratelimit-remaining"), "4");
+  await missing.body?.cancel();
+  const { sessionId } = await createSessionViaApi(app, token);
+  const page = await app.app.request(`/feedback/${sessionId}`);
+  assert.equal(page.status, 200);
+  assert.equal(page.headers.get("x-ratelimit-limit"), "5");
+  await page.body?.cancel();
+});
+
+Deno.test("a no-JS answer refused by the limit keeps the typed text and says when to retry", async () => {
+  await using app = await createTestInstance({ env: { RATE_LIMIT_SUBMIT: "1" } });
+  const token = await tokenFor(randomOwner());
+  const { sessionId } = await createSessionViaApi(app, token);
+  const form = (freeText: string): RequestInit => ({
+    method: "POST",
+    headers: { "Content-Type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams({ freeText }).toString(),
+  });
+  const blank = await app.app.request(`/feedback/${sessionId}`, form(" "));
+  assert.equal(blank.status, 400);
+  await blank.body?.cancel();
+  const refused = await app.app.request(`/feedback/${sessionId}`, form("my careful answer"));
+  assert.equal(refused.status, 429);
+  assert.ok(Number(refused.headers.get("retry-after")) >= 1);
+  assert.match(await refused.text(), /my careful answer/);
+});
+
+Deno.test("client addresses: IPv6 counts by /64, forwarding headers only behind a trusted proxy", async () => {
+  assert.equal(ipv6Prefix64("2001:db8:1:2:3:4:5:6"), "2001:db8:1:2");
+  assert.equal(ipv6Prefix64("2001:db8::1"), "2001:db8:0:0");
+  assert.equal(ipv6Prefix64("2001:0DB8:0001:0002::"), "2001:db8:1:2");
+  for (const [trust, expected] of [["0", [200, 429]], ["1", [200, 200]]] as const) {
+    await using app = await createTestInstance({
+      env: { RATE_LIMIT_PAGE: "1", TRUST_PROXY: trust },
+    });
+    const { sessionId } = await createSessionViaApi(app, await tokenFor(randomOwner()));
+    const statuses: number[] = [];
+    for (const ip of ["203.0.113.1", "203.0.113.2"]) {
+      const res = await app.app.request(`/feedback/${sessionId}`, {
+        headers: { "X-Forwarded-For": `198.51.100.9, ${ip}` },
+      });
+      statuses.push(res.status);
+      await res.body?.cancel();
+    }
+    assert.deepEqual(statuses, expected, `TRUST_PROXY=${trust}`);
+  }
+});

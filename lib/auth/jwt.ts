@@ -37,7 +37,7 @@ export function createTokenVerifier(config: JwtConfig): TokenVerifier {
         const now = Math.floor(Date.now() / 1000);
         // A future `iat` would shrink the apparent lifetime: count from now at the latest.
         const lifetime = payload.exp! - Math.min(payload.iat ?? now, now);
-        if (lifetime > config.maxTtl) {
+        if (lifetime > config.maxTtl + CLOCK_TOLERANCE_SECONDS) {
           throw new UnauthorizedError("The token lives longer than this service accepts.");
         }
         const owner = typeof payload.sub === "string" && payload.sub

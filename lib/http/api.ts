@@ -15,6 +15,7 @@ import type { Services } from "../services.ts";
 import { authenticate } from "./auth.ts";
 import { readJsonObject } from "./body.ts";
 import { ok } from "./envelope.ts";
+import { RATE_LIMIT_HEADER_NAMES } from "../rate_limit.ts";
 import { clientAddress, limitRequest } from "./limits.ts";
 import { openApiDocument } from "./openapi.ts";
 
@@ -48,7 +49,11 @@ export function createApiApp(services: Services): Hono {
   if (config.corsOrigins.length) {
     app.use(
       "*",
-      cors({ origin: config.corsOrigins, allowHeaders: ["Authorization", "Content-Type"] }),
+      cors({
+        origin: config.corsOrigins,
+        allowHeaders: ["Authorization", "Content-Type"],
+        exposeHeaders: RATE_LIMIT_HEADER_NAMES,
+      }),
     );
   }
 
@@ -98,7 +103,7 @@ export function createApiApp(services: Services): Hono {
   route("/feedback/:id/submit", {
     POST: async (c) => {
       const id = parseSessionId(c.req.param("id"));
-      await limitRequest(c, services, "submit", `ip:${clientAddress(c)}`);
+      await limitRequest(c, services, "submit", `ip:${clientAddress(c, config.trustProxy)}`);
       const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
       const session = await feedback.submit(id, body);
       return ok(c, {

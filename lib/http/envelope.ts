@@ -5,7 +5,6 @@
 import type { Context } from "hono";
 import { type AppError, httpStatusOf, toAppError, UnauthorizedError } from "../errors.ts";
 import { describeError, type Logger } from "../log.ts";
-import { RateLimitedError, rateLimitHeaders } from "../rate_limit.ts";
 
 /** `{success:true, data, error:null, timestamp}` */
 export function okBody<T>(data: T) {
@@ -40,11 +39,6 @@ export function errorResponse(error: unknown, log: Logger, headers: HeadersInit 
       "www-authenticate",
       `Bearer realm="interactive-feedback"${invalid ? ', error="invalid_token"' : ""}`,
     );
-  }
-  if (appError instanceof RateLimitedError) {
-    for (const [name, value] of Object.entries(rateLimitHeaders(appError.decision, Date.now()))) {
-      h.set(name, value);
-    }
   }
   const allow = appError.details?.allow;
   if (appError.code === "METHOD_NOT_ALLOWED" && Array.isArray(allow)) {

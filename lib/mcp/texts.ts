@@ -245,12 +245,19 @@ export function listText(
     return `- [${session.status}] ${label} (sessionId ${session.id}, ${feedbackUrl})${answer}`;
   });
   const kind = context.status === undefined ? "" : `${context.status} `;
-  const more = !context.more ? [] : context.limit < MAX_LIST_LIMIT
+  // A cursor with a short page means the search stopped at its scan limit, not at `limit`.
+  const more = !context.more
+    ? []
+    : context.limit < MAX_LIST_LIMIT && rows.length === context.limit
     ? [
       `There may be older ones: call again with a higher limit (up to ${MAX_LIST_LIMIT}) to see them.`,
     ]
-    : [
+    : context.status === undefined && rows.length === context.limit
+    ? [
       `There may be older ones: at most ${MAX_LIST_LIMIT} are shown; filter by status to see others.`,
+    ]
+    : [
+      "There may be older ones that this tool does not reach; the REST API lists them all (GET /api/feedback/list with its cursor).",
     ];
   return [
     `${rows.length} ${kind}session(s), newest first:`,

@@ -16,7 +16,6 @@ import type { FeedbackSession } from "../feedback/model.ts";
 import { parseSessionId } from "../feedback/model.ts";
 import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
 import { describeError } from "../log.ts";
-import { RateLimitedError } from "../rate_limit.ts";
 import type { Services } from "../services.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version.ts";
 import {
@@ -104,11 +103,7 @@ export function createFeedbackServer(
     run: () => Promise<CallToolResult>,
   ): Promise<CallToolResult> => {
     try {
-      const decision = await services.rateLimiter.hit(bucket, `owner:${owner}`, {
-        limit: config.rateLimits[bucket],
-        windowMs: 60_000,
-      });
-      if (decision && !decision.allowed) throw new RateLimitedError(decision, feedback.now());
+      await services.rateLimiter.enforce(bucket, `owner:${owner}`);
       return await run();
     } catch (error) {
       return errorResult(error, sessionIdForErrors);
@@ -173,10 +168,11 @@ export function createFeedbackServer(
       const limit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
       const waitSeconds = Math.min(requested, limit);
       if (waitSeconds <= 0) return result(created, { kind: "created" });
+      const started = Date.now();
       const settled = await wait(created, waitSeconds * 1000, extra);
       return result(settled, {
         kind: "waited",
-        waitedSeconds: Math.round(waitSeconds),
+        waitedSeconds: secondsSince(started),
         asking: true,
         requestedSeconds: requested > limit ? requested : undefined,
       });
@@ -201,10 +197,11 @@ export function createFeedbackServer(
       if (waitSeconds <= 0 || current.status !== "pending") {
         return result(current, { kind: "status" });
       }
+      const started = Date.now();
       const settled = await wait(current, waitSeconds * 1000, extra);
       return result(settled, {
         kind: "waited",
-        waitedSeconds: Math.round(waitSeconds),
+        waitedSeconds: secondsSince(started),
         asking: false,
       });
     }));
@@ -284,4 +281,9 @@ export function createFeedbackServer(
   // lives for one request can never send that notification, so say so.
   server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
+}
+
+/** Whole seconds actually waited (a shutdown can end a wait early). */
+function secondsSince(started: number): number {
+  return Math.round((Date.now() - started) / 1000);
 }

@@ -129,14 +129,14 @@ export async function feedbackGetRoute(c: Context, services: Services): Promise<
   if (!id) return notFoundPage(c, services, prefs);
   let session: FeedbackSession;
   try {
-    await limitRequest(c, services, "page", `ip:${clientAddress(c)}`);
+    await limitRequest(c, services, "page", `ip:${clientAddress(c, services.config.trustProxy)}`);
     // Only a real view counts: HEAD (link checkers, some previews) reads without recording.
     session = c.req.method === "GET"
       ? await services.feedback.markViewed(id)
       : await services.feedback.get(id);
   } catch (error) {
     if (error instanceof SessionNotFoundError) return notFoundPage(c, services, prefs);
-    if (error instanceof RateLimitedError) return tooManyRequestsPage(c, services, error);
+    if (error instanceof RateLimitedError) return tooManyRequestsPage(c, services);
     throw error;
   }
   return render(services, prefs, session);
@@ -167,8 +167,9 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
   if (!id) return notFoundPage(c, services, prefs);
   let draft = EMPTY_DRAFT;
   try {
-    await limitRequest(c, services, "submit", `ip:${clientAddress(c)}`);
+    // Read first, so a refused answer is shown again rather than lost.
     draft = await readAnswerForm(c.req.raw, services.config.maxBodyBytes);
+    await limitRequest(c, services, "submit", `ip:${clientAddress(c, services.config.trustProxy)}`);
     const session = await services.feedback.submit(id, draft);
     return render(services, prefs, session, { sentHere: true });
   } catch (error) {
