@@ -93,3 +93,21 @@ export async function createSessionViaApi(
   if (res.status !== 200) throw new Error(`create failed: ${res.status} ${JSON.stringify(json)}`);
   return json.data;
 }
+
+/** POSTs JSON through the app (with a token when given) and returns `data`; fails unless 200. */
+export async function postOk(
+  instance: TestInstance,
+  path: string,
+  body: unknown,
+  token?: string,
+  // deno-lint-ignore no-explicit-any
+): Promise<any> {
+  const res = await instance.app.request(path, {
+    method: "POST",
+    headers: token ? authHeaders(token) : { "Content-Type": "application/json" },
+    body: JSON.stringify(body),
+  });
+  const json = await res.json();
+  if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
+  return json.data;
+}

@@ -5,24 +5,13 @@
 import assert from "node:assert/strict";
 import { ownerChangeKey } from "../lib/feedback/store.ts";
 import {
-  authHeaders,
   createSessionViaApi,
   createTestInstance,
+  postOk,
   randomOwner,
-  type TestInstance,
   tokenFor,
 } from "./_helpers.ts";
 import { eventually, serveInstance, TestClient } from "./_ws_client.ts";
-
-async function post(instance: TestInstance, path: string, body: unknown, token?: string) {
-  const res = await instance.app.request(path, {
-    method: "POST",
-    headers: token ? authHeaders(token) : { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return (await res.json()).data;
-}
 
 Deno.test("the owner stream announces the owner's new sessions and their answers", async () => {
   await using instance = await createTestInstance();
@@ -47,7 +36,7 @@ Deno.test("the owner stream announces the owner's new sessions and their answers
     feedbackUrl: created.feedbackUrl,
   });
 
-  await post(instance, `/api/feedback/${created.sessionId}/submit`, { selectedOptions: ["Go"] });
+  await postOk(instance, `/api/feedback/${created.sessionId}/submit`, { selectedOptions: ["Go"] });
   const submitted = await stream.next("feedback_submitted");
   assert.equal(submitted.data.sessionId, created.sessionId);
   assert.equal(submitted.data.preview, "Go");
@@ -57,7 +46,7 @@ Deno.test("the owner stream announces the owner's new sessions and their answers
 
   const other = await createSessionViaApi(instance, token);
   await stream.next("session_created");
-  await post(instance, `/api/feedback/${other.sessionId}/cancel`, {}, token);
+  await postOk(instance, `/api/feedback/${other.sessionId}/cancel`, {}, token);
   const cancelled = await stream.next("session_status_changed");
   assert.equal(cancelled.data.sessionId, other.sessionId);
   assert.equal(cancelled.data.newStatus, "cancelled");
@@ -72,7 +61,7 @@ Deno.test("an owner stream never sees another owner's sessions", async () => {
   await using bobStream = await TestClient.connect(`${server.wsOrigin}/ws?apiKey=${bob}`);
 
   const bobs = await createSessionViaApi(instance, bob);
-  await post(instance, `/api/feedback/${bobs.sessionId}/submit`, { freeText: "secret" });
+  await postOk(instance, `/api/feedback/${bobs.sessionId}/submit`, { freeText: "secret" });
   const alices = await createSessionViaApi(instance, alice);
 
   assert.equal((await aliceStream.next("session_created")).data.sessionId, alices.sessionId);

@@ -7,23 +7,13 @@ import {
   authHeaders,
   createSessionViaApi,
   createTestInstance,
+  postOk,
   randomOwner,
-  type TestInstance,
   tokenFor,
 } from "./_helpers.ts";
 import { eventually, serveInstance, TestClient } from "./_ws_client.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
-
-async function submit(instance: TestInstance, sessionId: string, body: unknown) {
-  const res = await instance.app.request(`/api/feedback/${sessionId}/submit`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify(body),
-  });
-  assert.equal(res.status, 200, await res.clone().text());
-  return (await res.json()).data;
-}
 
 Deno.test("GET /ws/{id} upgrades and sends connection_established first", async () => {
   await using instance = await createTestInstance();
@@ -61,7 +51,10 @@ Deno.test("a REST submit sends feedback_submitted and session_status_changed", a
   await using client = await TestClient.connect(`${server.wsOrigin}/ws/${sessionId}`);
 
   const freeText = "x".repeat(150);
-  const answer = await submit(instance, sessionId, { selectedOptions: ["Yes"], freeText });
+  const answer = await postOk(instance, `/api/feedback/${sessionId}/submit`, {
+    selectedOptions: ["Yes"],
+    freeText,
+  });
 
   const submitted = await client.next("feedback_submitted");
   assert.equal(submitted.data.sessionId, sessionId);
@@ -86,7 +79,7 @@ Deno.test("two sockets on one session both hear the answer (multi-device sync)",
   await using tab = await TestClient.connect(`${server.wsOrigin}/ws/${sessionId}?clientType=web`);
   await using app = await TestClient.connect(`${server.wsOrigin}/ws/${sessionId}?clientType=app`);
 
-  await submit(instance, sessionId, { freeText: "From the first tab" });
+  await postOk(instance, `/api/feedback/${sessionId}/submit`, { freeText: "From the first tab" });
 
   for (const client of [tab, app]) {
     assert.equal((await client.next("feedback_submitted")).data.preview, "From the first tab");
@@ -122,7 +115,7 @@ Deno.test("a socket opened on a finished session says so and receives no transit
   await using instance = await createTestInstance();
   await using server = serveInstance(instance);
   const { sessionId } = await createSessionViaApi(instance, await tokenFor(randomOwner()));
-  await submit(instance, sessionId, { freeText: "done" });
+  await postOk(instance, `/api/feedback/${sessionId}/submit`, { freeText: "done" });
   await using client = await TestClient.open(`${server.wsOrigin}/ws/${sessionId}`);
   assert.equal((await client.next("connection_established")).data.status, "completed");
   assert.deepEqual(await client.drain("session_status_changed", 150), []);
@@ -154,7 +147,7 @@ Deno.test("a submit through a second instance on the same KV reaches sockets on 
   const { sessionId } = await createSessionViaApi(first, await tokenFor(randomOwner()));
   await using client = await TestClient.connect(`${server.wsOrigin}/ws/${sessionId}`);
 
-  await submit(second, sessionId, { selectedOptions: ["No"] });
+  await postOk(second, `/api/feedback/${sessionId}/submit`, { selectedOptions: ["No"] });
 
   assert.equal((await client.next("feedback_submitted")).data.preview, "No");
   assert.equal((await client.next("session_status_changed")).data.newStatus, "completed");
@@ -181,7 +174,7 @@ Deno.test("many sockets on one session share one watch, released when the last o
     what: "one expiry timer per watched session",
   });
 
-  await submit(instance, a.sessionId, { freeText: "all of you" });
+  await postOk(instance, `/api/feedback/${a.sessionId}/submit`, { freeText: "all of you" });
   for (const client of onA) await client.next("feedback_submitted");
 
   await Promise.all(onA.map((c) => c.close()));
@@ -213,6 +206,6 @@ Deno.test("app_register is confirmed and the connection keeps working", async ()
   assert.equal(confirmed.data.appVersion, "1.2.3");
   assert.equal("pushToken" in confirmed.data, false, "the push token is never echoed");
 
-  await submit(instance, sessionId, { selectedOptions: ["Yes"] });
+  await postOk(instance, `/api/feedback/${sessionId}/submit`, { selectedOptions: ["Yes"] });
   assert.equal((await client.next("feedback_submitted")).data.preview, "Yes");
 });
