@@ -1,7 +1,8 @@
 /**
  * The browser entry (`deno task build` bundles it to `static/build/_entry.js`): the table of
  * islands by name, each loaded as its own chunk only when the page contains it.
- * Add a line here for every file in `islands/` (a test checks that they match).
+ * Add a line here for every island file in `islands/` (`PascalCase.tsx`; files starting with `_`
+ * are private modules, not islands). A test checks that they match.
  * @module
  */
 import { hydrateIslands, type IslandLoader } from "../lib/islands/client.ts";
