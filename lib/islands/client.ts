@@ -12,8 +12,8 @@ export type IslandLoader = () => Promise<{ default: ComponentType<never> }>;
 const ISLAND_SELECTOR = "[data-island]";
 
 /**
- * Hydrates every island under `root`. Each wrapper gets `data-hydrated` once it is live, and
- * `<html>` gets `data-hydrated` when all are (tests wait for it).
+ * Hydrates every island under `root`. Each wrapper gets `data-hydrated` once it is rendered,
+ * and `<html>` gets `data-hydrated` when all are and their effects have run (tests wait for it).
  */
 export async function hydrateIslands(
   loaders: Record<string, IslandLoader>,
@@ -37,7 +37,23 @@ export async function hydrateIslands(
     );
   }
   await Promise.all(tasks);
+  // Preact runs effects (event listeners, sockets) after the next paint, not inside hydrate():
+  // the islands are live only once those ran.
+  await afterEffects();
   document.documentElement.dataset.hydrated = "";
+}
+
+/** Resolves after Preact's post-paint effect flush (it waits for a frame, then a task). */
+function afterEffects(): Promise<void> {
+  return new Promise((resolve) => {
+    const next = () => setTimeout(resolve, 0);
+    // Hidden tabs get no animation frames: do not wait for one forever.
+    const fallback = setTimeout(next, 100);
+    requestAnimationFrame(() => {
+      clearTimeout(fallback);
+      next();
+    });
+  });
 }
 
 /** The props recorded for island `name` in a parsed document, if it has that island. */
