@@ -6,6 +6,7 @@
 import { Hono } from "hono";
 import { AppError } from "./lib/errors.ts";
 import { createApiApp } from "./lib/http/api.ts";
+import { accessLog } from "./lib/http/access_log.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
 import { rateLimitHeaders } from "./lib/http/limits.ts";
 import { createMcpApp } from "./lib/mcp/app.ts";
@@ -21,6 +22,7 @@ export function createApp(services: Services): Hono {
   const app = new Hono();
 
   app.onError((error) => errorResponse(error, services.log));
+  app.use(accessLog(services.log));
   app.use(rateLimitHeaders());
 
   app.get("/health", async (c) => {
