@@ -54,9 +54,26 @@ Deno.test("markdown: raw HTML is text, links are vetted and open safely, images 
   );
   assert.match(renderMarkdown("see https://b.example"), /rel="noopener noreferrer nofollow"/);
   for (
-    const bad of ["javascript:alert(1)", "vbscript:x", "file:///etc/passwd", "data:text/html,x"]
+    const bad of [
+      "javascript:alert(1)",
+      "java&#x73;cript:alert(1)",
+      "vbscript:x",
+      "file:///etc/passwd",
+      "data:text/html,x",
+      "data:image/png;base64,AAAA",
+      "intent://scan/#Intent;scheme=zxing;end",
+      "ms-settings:privacy",
+      "tel:+1555",
+      "/api/feedback/list",
+      "//evil.example/x",
+      "#top",
+    ]
   ) {
     assert.doesNotMatch(renderMarkdown(`[x](${bad})`), /<a /, bad);
+    assert.doesNotMatch(renderMarkdown(`<${bad}>`), /<a /, bad);
+  }
+  for (const good of ["https://a.example/x?y=1", "http://b.example", "mailto:me@c.example"]) {
+    assert.match(renderMarkdown(`[x](${good})`), /<a href=/, good);
   }
   assert.doesNotMatch(renderMarkdown("![x](https://t.example/p.gif)"), /<img/);
   assert.match(renderMarkdown("| a | b |\n|---|---|\n| 1 | 2 |"), /<table>/);
