@@ -188,3 +188,22 @@ Deno.test("unknown ids answer the HTML 404; bodies that are not a form are refus
   assert.equal(huge.res.status, 413);
   assert.match(huge.html, /data-view="form"/);
 });
+
+Deno.test("every answer attempt counts against the address's budget, refused content types too", async () => {
+  await using instance = await createTestInstance({ env: { RATE_LIMIT_SUBMIT: "2" } });
+  const token = await tokenFor(randomOwner());
+  const { sessionId } = await createSessionViaApi(instance, token);
+  const json = { "content-type": "application/json" };
+  const statuses: number[] = [];
+  const remaining: (string | null)[] = [];
+  for (let i = 0; i < 4; i++) {
+    const { res } = await post(instance, sessionId, "{}", json);
+    statuses.push(res.status);
+    remaining.push(res.headers.get("x-ratelimit-remaining"));
+  }
+  assert.deepEqual(statuses, [415, 415, 429, 429]);
+  assert.deepEqual(remaining, ["1", "0", "0", "0"]);
+  const { res, html } = await post(instance, sessionId, form([["freeText", "kept"]]));
+  assert.equal(res.status, 429, "a well-formed answer after the budget is refused too");
+  assert.match(html, /kept/, "and its text is shown again");
+});

@@ -160,19 +160,35 @@ async function readAnswerForm(request: Request, maxBytes: number): Promise<Answe
   return parsed.data;
 }
 
+/** Counts an answer against its address's budget; the refusal, if spent, is returned. */
+async function limitAnswer(c: Context, services: Services): Promise<RateLimitedError | null> {
+  try {
+    await limitRequest(c, services, "submit", `ip:${clientAddress(c, services.config.trustProxy)}`);
+    return null;
+  } catch (error) {
+    if (error instanceof RateLimitedError) return error;
+    throw error;
+  }
+}
+
 /** `POST /feedback/{id}`: the answer without JavaScript. */
 export async function feedbackPostRoute(c: Context, services: Services): Promise<Response> {
   const prefs = resolvePrefs(c, services.config.publicBaseUrl);
   const id = sessionIdOf(c);
   if (!id) return notFoundPage(c, services, prefs);
   let draft = EMPTY_DRAFT;
+  let refusal: RateLimitedError | null = null;
   try {
-    // Read first, so a refused answer is shown again rather than lost.
+    // Counted before any work, whatever the body; a refused answer is still read (bounded), so
+    // it is shown again rather than lost.
+    refusal = await limitAnswer(c, services);
     draft = await readAnswerForm(c.req.raw, services.config.maxBodyBytes);
-    await limitRequest(c, services, "submit", `ip:${clientAddress(c, services.config.trustProxy)}`);
+    if (refusal) throw refusal;
     const session = await services.feedback.submit(id, draft);
     return render(services, prefs, session, { sentHere: true });
-  } catch (error) {
+  } catch (caught) {
+    // Once the budget is spent, that is the answer, whatever else was wrong with the request.
+    const error = refusal ?? caught;
     if (error instanceof SessionNotFoundError) return notFoundPage(c, services, prefs);
     if (!(error instanceof AppError) || error.code === "INTERNAL_ERROR") throw error;
     const session = await services.feedback.get(id).catch((e) => {
