@@ -9,6 +9,7 @@ import { createApiApp } from "./lib/http/api.ts";
 import { accessLog } from "./lib/http/access_log.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
 import { rateLimitHeaders } from "./lib/http/limits.ts";
+import { securityHeaders } from "./lib/http/security_headers.ts";
 import { createMcpApp } from "./lib/mcp/app.ts";
 import type { Services } from "./lib/services.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "./lib/version.ts";
@@ -23,6 +24,7 @@ export function createApp(services: Services): Hono {
 
   app.onError((error) => errorResponse(error, services.log));
   app.use(accessLog(services.log));
+  app.use(securityHeaders(services.config.publicBaseUrl));
   app.use(rateLimitHeaders());
 
   app.get("/health", async (c) => {
