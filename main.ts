@@ -5,6 +5,7 @@
  */
 import { createApp } from "./app.ts";
 import { type Config, ConfigError, loadConfig } from "./lib/config.ts";
+import { kvDirectory, kvLocation } from "./lib/kv_location.ts";
 import { closeRealtime, createServices, type Services } from "./lib/services.ts";
 
 /** A running instance. */
@@ -32,35 +33,64 @@ async function atMost(promise: Promise<void>, ms: number): Promise<void> {
   }
 }
 
-/** Where KV lives by default: a local file, or Deno Deploy's managed KV when deployed. */
-function kvLocation(configured: string | undefined): string | undefined {
-  if (configured) return configured;
-  if (Deno.env.get("DENO_DEPLOYMENT_ID")) return undefined;
-  return "./data/feedback.kv";
+/** Opens KV; a location that cannot be opened is a configuration error naming `KV_PATH`. */
+async function openKv(location: string | undefined): Promise<Deno.Kv> {
+  try {
+    const dir = kvDirectory(location);
+    if (dir) await Deno.mkdir(dir, { recursive: true });
+    return await Deno.openKv(location);
+  } catch (error) {
+    throw new ConfigError(
+      `KV_PATH: cannot open ${location ?? "the managed KV"}: ${reasonOf(error)}`,
+    );
+  }
+}
+
+/** Deno.serve's start-up failures, as configuration errors naming the variable to change. */
+function serveError(error: unknown, config: Config): unknown {
+  const where = `${config.hostname}:${config.port}`;
+  if (error instanceof Deno.errors.AddrInUse) {
+    return new ConfigError(`PORT: ${where} is already in use; choose another PORT`);
+  }
+  if (error instanceof Deno.errors.AddrNotAvailable) {
+    return new ConfigError(`HOSTNAME: ${config.hostname} is not an address of this machine`);
+  }
+  if (error instanceof Deno.errors.PermissionDenied) {
+    return new ConfigError(`PORT: not allowed to listen on ${where}: ${reasonOf(error)}`);
+  }
+  return error;
+}
+
+/** The first line of an error's message, without Deno's hints. */
+function reasonOf(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split("\n")[0];
 }
 
 /** Starts the service for an environment; throws {@link ConfigError} for a bad one. */
 export async function startServer(env: Record<string, string | undefined>): Promise<RunningServer> {
   const config = loadConfig(env);
-  const kvPath = kvLocation(config.kvPath);
-  if (kvPath && !kvPath.includes("://") && kvPath !== ":memory:") {
-    const dir = kvPath.replace(/[^/]*$/, "");
-    if (dir) await Deno.mkdir(dir, { recursive: true });
-  }
-  const kv = await Deno.openKv(kvPath);
+  const kvPath = kvLocation(config.kvPath, Boolean(env.DENO_DEPLOYMENT_ID));
+  const kv = await openKv(kvPath);
   const services = createServices(config, kv);
   const app = createApp(services);
-  const server = Deno.serve({
-    port: config.port,
-    hostname: config.hostname,
-    onListen: ({ hostname, port }) =>
-      services.log.info("listening", {
-        hostname,
-        port,
-        publicBaseUrl: config.publicBaseUrl,
-        kv: kvPath ?? "managed",
-      }),
-  }, app.fetch);
+  let server: Deno.HttpServer<Deno.NetAddr>;
+  try {
+    server = Deno.serve({
+      port: config.port,
+      hostname: config.hostname,
+      onListen: ({ hostname, port }) =>
+        services.log.info("listening", {
+          hostname,
+          port,
+          publicBaseUrl: config.publicBaseUrl,
+          kv: kvPath ?? "managed",
+        }),
+    }, app.fetch);
+  } catch (error) {
+    services.hub.close();
+    kv.close();
+    throw serveError(error, config);
+  }
 
   // Expires sessions nobody watches; watched ones have their own timers.
   services.expiry.startSweep();
