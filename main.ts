@@ -94,6 +94,17 @@ export async function startServer(env: Record<string, string | undefined>): Prom
 
   // Expires sessions nobody watches; watched ones have their own timers.
   services.expiry.startSweep();
+  // Deno reads a whole WebSocket message before the service sees it and cannot cap it; a text
+  // message above V8's longest string (~512 MiB, sent in fragments) makes its socket loop reject
+  // (denoland/deno#15809). That drops the one socket; it must not end the process.
+  const oversizedMessage = (event: PromiseRejectionEvent) => {
+    const reason = event.reason;
+    if (reason instanceof TypeError && /exceeds maximum length/.test(reason.message)) {
+      event.preventDefault();
+      services.log.warn("websocket message too large for a string: socket dropped");
+    }
+  };
+  globalThis.addEventListener("unhandledrejection", oversizedMessage);
 
   let stopping: Promise<void> | undefined;
   const shutdown = () =>
@@ -104,6 +115,7 @@ export async function startServer(env: Record<string, string | undefined>): Prom
       await atMost(server.shutdown(), DRAIN_TIMEOUT_MS);
       services.hub.close();
       kv.close();
+      globalThis.removeEventListener("unhandledrejection", oversizedMessage);
     })();
   return { config, services, server, shutdown };
 }

@@ -12,6 +12,7 @@ export type AnswerErrorKey =
   | "errorInvalid"
   | "errorRateLimited"
   | "errorServer"
+  | "errorUnavailable"
   | "errorUnsupported";
 
 /** Picks the message for an error `code` (and, for `INVALID_REQUEST`, its first field/reason). */
@@ -31,6 +32,8 @@ export function answerErrorKey(
       return "errorUnsupported";
     case "RATE_LIMITED":
       return "errorRateLimited";
+    case "SERVICE_UNAVAILABLE":
+      return "errorUnavailable";
     default:
       return "errorServer";
   }

@@ -41,6 +41,7 @@ export const FEEDBACK_APP_MESSAGES = [
   "errorRateLimited",
   "errorNetwork",
   "errorServer",
+  "errorUnavailable",
   "errorUnsupported",
 ] as const;
 

@@ -53,6 +53,20 @@ export interface RateLimits {
   page: number;
 }
 
+/**
+ * Caps per owner (one token subject); 0 turns a cap off. The pending cap protects storage, so it
+ * is counted in KV across instances; the wait and socket caps protect one instance's memory and
+ * sockets, so each instance counts its own.
+ */
+export interface OwnerQuotas {
+  /** Pending sessions one owner may hold, across all instances. */
+  maxPending: number;
+  /** Waits one owner may hold at once on one instance (REST `result?wait` and MCP waits). */
+  maxWaits: number;
+  /** WebSockets one owner's sessions and owner streams may hold at once on one instance. */
+  maxSockets: number;
+}
+
 /** The whole typed configuration. */
 export interface Config {
   port: number;
@@ -72,6 +86,8 @@ export interface Config {
   /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
   trustProxy: boolean;
   ws: WsConfig;
+  /** Per-owner caps on pending sessions, waits and sockets. */
+  ownerQuotas: OwnerQuotas;
   /** Seconds between sweeps that expire sessions nobody watches. */
   expirySweepInterval: number;
 }
@@ -136,6 +152,9 @@ const envSchema = z.object({
   RATE_LIMIT_READ: z.coerce.number().int().min(0).default(1000),
   RATE_LIMIT_SUBMIT: z.coerce.number().int().min(0).default(10),
   RATE_LIMIT_PAGE: z.coerce.number().int().min(0).default(100),
+  OWNER_MAX_PENDING: z.coerce.number().int().min(0).max(1_000_000).default(200),
+  OWNER_MAX_WAITS: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  OWNER_MAX_SOCKETS: z.coerce.number().int().min(0).max(1_000_000).default(100),
 });
 
 /** What one KV value may hold (64 KiB), less room for field names and encoding overhead. */
@@ -237,6 +256,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxSockets: e.WS_MAX_SOCKETS,
       maxSocketsPerSession: e.WS_MAX_SOCKETS_PER_SESSION,
       idleTimeout: e.WS_IDLE_TIMEOUT,
+    },
+    ownerQuotas: {
+      maxPending: e.OWNER_MAX_PENDING,
+      maxWaits: e.OWNER_MAX_WAITS,
+      maxSockets: e.OWNER_MAX_SOCKETS,
     },
     expirySweepInterval: e.EXPIRY_SWEEP_INTERVAL,
   };

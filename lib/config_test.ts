@@ -102,3 +102,24 @@ Deno.test("PUBLIC_BASE_URL must be an origin, without a path", () => {
     (e) => e instanceof ConfigError && /PUBLIC_BASE_URL/.test(e.message),
   );
 });
+
+Deno.test("loadConfig reads the per-owner quotas, 0 turning one off", () => {
+  assert.deepEqual(loadConfig({ JWT_SECRET: SECRET }).ownerQuotas, {
+    maxPending: 200,
+    maxWaits: 100,
+    maxSockets: 100,
+  });
+  const config = loadConfig({
+    JWT_SECRET: SECRET,
+    OWNER_MAX_PENDING: "0",
+    OWNER_MAX_WAITS: "5",
+    OWNER_MAX_SOCKETS: "7",
+  });
+  assert.deepEqual(config.ownerQuotas, { maxPending: 0, maxWaits: 5, maxSockets: 7 });
+  for (const name of ["OWNER_MAX_PENDING", "OWNER_MAX_WAITS", "OWNER_MAX_SOCKETS"]) {
+    assert.throws(
+      () => loadConfig({ JWT_SECRET: SECRET, [name]: "-1" }),
+      (e) => e instanceof ConfigError && e.message.includes(name),
+    );
+  }
+});

@@ -72,6 +72,14 @@ const en = {
   rateLimitedTitle: "Too many requests",
   errorPageTitle: "Something went wrong",
   errorPageBody: "The page could not be shown. Please try again in a moment.",
+  unavailableTitle: "Briefly unavailable",
+  unavailableBody:
+    "The service cannot reach its storage right now. This usually passes within seconds: please try again in a moment.",
+  unavailableNotSaved: "Your answer was not saved.",
+  unavailableResend: "Send my answer again",
+  unavailableRetry: "Try again",
+  errorUnavailable:
+    "The service is briefly unavailable and your answer was not saved. Try again in a moment.",
 
   homeTitle: "Interactive feedback for AI agents",
   homeIntro:
@@ -152,6 +160,12 @@ const zh: Messages = {
   rateLimitedTitle: "请求过于频繁",
   errorPageTitle: "出错了",
   errorPageBody: "页面暂时无法显示，请稍后再试。",
+  unavailableTitle: "服务暂时不可用",
+  unavailableBody: "服务暂时无法访问存储，通常几秒钟内就会恢复，请稍后再试。",
+  unavailableNotSaved: "你的回答尚未保存。",
+  unavailableResend: "再次发送我的回答",
+  unavailableRetry: "重试",
+  errorUnavailable: "服务暂时不可用，你的回答尚未保存，请稍后再试。",
 
   homeTitle: "面向 AI 助手的交互式反馈",
   homeIntro:

@@ -13,17 +13,42 @@ export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-/** Creates a logger that drops records below `level`. */
+/**
+ * What {@link redact} hides, in one alternation so a line is scanned once: UUIDs (session ids are
+ * capabilities; client and event ids share the shape), JWTs (`eyJ` opens every base64url JSON
+ * header) and the value after `Bearer`. The token character sets exclude `"` and `\`, so a
+ * replacement never eats into the JSON around it.
+ */
+const SECRET =
+  /([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})|(eyJ[\w-]*\.[\w-]*\.[\w-]*)|\b(bearer\s+)[\w.~+/=-]+/gi;
+
+/**
+ * Replaces UUIDs with `:id`, JWT-shaped strings with `:token` and bearer credentials with
+ * `Bearer :token`. Owner names have no shape to recognize: call sites must never log them.
+ */
+export function redact(text: string): string {
+  return text.replace(
+    SECRET,
+    (_, uuid?: string, jwt?: string, bearer?: string) =>
+      uuid ? ":id" : jwt ? ":token" : `${bearer}:token`,
+  );
+}
+
+/**
+ * Creates a logger that drops records below `level`. Every line passes through {@link redact}
+ * once it is serialized (message, fields, error text and stack alike): defence in depth behind
+ * call sites that already log no ids, for the text they do not control (a library's error).
+ */
 export function createLogger(level: LogLevel): Logger {
   const write =
     (lvl: Exclude<LogLevel, "silent">) => (message: string, fields?: Record<string, unknown>) => {
       if (RANK[lvl] < RANK[level]) return;
-      const line = JSON.stringify({
+      const line = redact(JSON.stringify({
         time: new Date().toISOString(),
         level: lvl,
         message,
         ...fields,
-      });
+      }));
       if (lvl === "error") console.error(line);
       else console.log(line);
     };

@@ -9,6 +9,7 @@ import { ExpiryScheduler } from "./feedback/expiry.ts";
 import { FeedbackService } from "./feedback/service.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { RateLimiter } from "./rate_limit.ts";
+import { guardKv } from "./storage_guard.ts";
 import { WatchHub } from "./watch_hub.ts";
 import { SocketRegistry } from "./ws/registry.ts";
 
@@ -41,9 +42,17 @@ export function createServices(
   kv: Deno.Kv,
   options: ServicesOptions = {},
 ): Services {
+  kv = guardKv(kv); // a failing store answers 503 SERVICE_UNAVAILABLE, never 500
   const log = options.log ?? createLogger(config.logLevel);
   const hub = new WatchHub(kv, log);
-  const feedback = new FeedbackService({ kv, limits: config.feedback, hub, now: options.now });
+  const feedback = new FeedbackService({
+    kv,
+    limits: config.feedback,
+    hub,
+    quotas: config.ownerQuotas,
+    now: options.now,
+    cursorSecret: config.jwt.secret,
+  });
   return {
     config,
     kv,
@@ -55,6 +64,7 @@ export function createServices(
     sockets: new SocketRegistry({
       maxSockets: config.ws.maxSockets,
       maxPerScope: config.ws.maxSocketsPerSession,
+      maxPerOwner: config.ownerQuotas.maxSockets,
       idleTimeoutMs: config.ws.idleTimeout * 1000,
       log,
     }),

@@ -40,6 +40,14 @@ export function retryDelay(failures: number, base: number): number {
   return Math.min(MAX_RETRY_DELAY_MS, base * 2 ** Math.max(0, failures - 1));
 }
 
+/**
+ * The kind of a key, for the log: its namespace and kind (`["feedback", "session", ":id"]`). The
+ * parts after those are session ids (capabilities) or owner names, which must never be logged.
+ */
+function keyKind(key: Deno.KvKey): string {
+  return JSON.stringify(key.map((part, i) => i < 2 ? part : ":id"));
+}
+
 /** Counters for tests and benchmarks. */
 export interface WatchHubStats {
   /** Open `kv.watch` streams. */
@@ -133,16 +141,19 @@ export class WatchHub {
         }
       }
       if (watch.stopped) return;
-      this.log?.warn("kv.watch ended; restarting", { key: id });
+      this.log?.warn("kv.watch ended; restarting", { key: keyKind(watch.key) });
     } catch (error) {
       if (watch.stopped) return;
       if (error instanceof Deno.errors.BadResource) {
         // The KV handle is closed: nothing to restart against.
-        this.log?.error("kv.watch failed: KV is closed", { key: id });
+        this.log?.error("kv.watch failed: KV is closed", { key: keyKind(watch.key) });
         this.#stop(id, watch);
         return;
       }
-      this.log?.error("kv.watch failed; restarting", { key: id, ...describeError(error) });
+      this.log?.error("kv.watch failed; restarting", {
+        key: keyKind(watch.key),
+        ...describeError(error),
+      });
     }
     watch.reader = undefined;
     watch.failures++;

@@ -1,13 +1,17 @@
 /**
  * The HTML error pages in the site's style: 404 for unknown pages and feedback ids (the path is
- * never echoed), 429 when an address opens pages too often, and the generic 500 (internal details go to the log only).
+ * never echoed), 429 when an address opens pages too often, 503 while the store is briefly
+ * unavailable, and the generic 500 (internal details go to the log only).
  */
 import type { Context } from "hono";
 import type { JSX } from "preact";
 import { Layout } from "../components/Layout.tsx";
+import { AnswerSummary } from "../islands/_AnswerSummary.tsx";
 import { messagesFor } from "../lib/i18n.ts";
-import { describeError } from "../lib/log.ts";
+import { describeError, redact } from "../lib/log.ts";
+import type { AppError } from "../lib/errors.ts";
 import type { Services } from "../lib/services.ts";
+import { logUnavailable, retryAfterOf } from "../lib/storage_guard.ts";
 import { pageResponse } from "./_headers.ts";
 import { type PagePrefs, resolvePrefs } from "./_prefs.ts";
 
@@ -51,11 +55,76 @@ export function tooManyRequestsPage(c: Context, services: Services): Response {
 
 /** The HTML 500 page; the error itself is logged, never shown. */
 export function errorPage(c: Context, services: Services, error: unknown): Response {
-  services.log.error("page failed", { path: c.req.path, ...describeError(error) });
+  services.log.error("page failed", { path: redact(c.req.path), ...describeError(error) });
   const p = resolvePrefs(c, services.config.publicBaseUrl);
   const t = messagesFor(p.lang);
   return pageResponse(
     <ProblemPage prefs={p} title={t.errorPageTitle} body={t.errorPageBody} />,
     { status: 500, prefs: p, publicBaseUrl: services.config.publicBaseUrl },
   );
+}
+
+/** An answer the no-JS form sent that could not be stored: shown, and offered to send again. */
+export interface UnsavedAnswer {
+  selectedOptions: string[];
+  freeText: string;
+}
+
+/**
+ * The HTML 503 page: the store is briefly unavailable, with `Retry-After`. With `unsaved` (a
+ * no-JS answer whose request failed) it says the answer was not saved, shows it, and offers a
+ * button that posts it again to the same address; nothing of the session is shown, since it could
+ * not be read. The failure is logged as a warning with its cause's message.
+ */
+export function serviceUnavailablePage(
+  c: Context,
+  services: Services,
+  error: AppError,
+  unsaved?: UnsavedAnswer,
+): Response {
+  logUnavailable(services.log, error, { transport: "page" });
+  const p = resolvePrefs(c, services.config.publicBaseUrl);
+  const t = messagesFor(p.lang);
+  const answer = unsaved && (unsaved.selectedOptions.length > 0 || unsaved.freeText.trim())
+    ? unsaved
+    : undefined;
+  const response = pageResponse(
+    <Layout prefs={p} messages={t} title={t.unavailableTitle} noindex>
+      <main id="main" class="card problem" data-page="unavailable">
+        <h1>{t.unavailableTitle}</h1>
+        {unsaved && (
+          <p>
+            <strong>{t.unavailableNotSaved}</strong>
+          </p>
+        )}
+        <p>{t.unavailableBody}</p>
+        {answer
+          ? (
+            // No `action`: the answer goes back to the address it was sent to.
+            <form method="post">
+              <AnswerSummary answer={answer} messages={t} />
+              {answer.selectedOptions.map((option) => (
+                <input type="hidden" name="selectedOptions" value={option} />
+              ))}
+              <input type="hidden" name="freeText" value={answer.freeText} />
+              <div class="actions">
+                <button type="submit" class="primary">{t.unavailableResend}</button>
+              </div>
+            </form>
+          )
+          : (
+            <p>
+              {/* An empty href is this very address: a reload, echoing nothing. */}
+              <a href="">{t.unavailableRetry}</a>
+            </p>
+          )}
+        <p>
+          <a href="/">{t.aboutLink}</a>
+        </p>
+      </main>
+    </Layout>,
+    { status: 503, prefs: p, publicBaseUrl: services.config.publicBaseUrl },
+  );
+  response.headers.set("retry-after", String(retryAfterOf(error)));
+  return response;
 }

@@ -1,12 +1,13 @@
 /**
  * The web pages (contract §4) as a Hono sub-app: `/`, `/feedback/{id}` (GET and the no-JS POST)
  * and the files of `static/`. Unknown pages get the HTML 404 of `_404.tsx` through the app's
- * not-found handler; errors in a page become the HTML 500 page.
+ * not-found handler; errors in a page become the HTML 500 page, storage failures the 503 page.
  */
 import { Hono } from "hono";
 import { createStaticHandler } from "../lib/islands/static.ts";
 import type { Services } from "../lib/services.ts";
-import { errorPage } from "./_404.tsx";
+import { isUnavailable } from "../lib/storage_guard.ts";
+import { errorPage, serviceUnavailablePage } from "./_404.tsx";
 import { feedbackGetRoute, feedbackPostRoute } from "./feedback/[id].tsx";
 import { homeRoute } from "./index.tsx";
 
@@ -15,7 +16,12 @@ export { notFoundPage } from "./_404.tsx";
 /** Builds the pages sub-app; mount it at `/`. */
 export function createPagesApp(services: Services): Hono {
   const app = new Hono();
-  app.onError((error, c) => errorPage(c, services, error));
+  // A failing store is a 503 retry page, not the 500 page.
+  app.onError((error, c) =>
+    isUnavailable(error)
+      ? serviceUnavailablePage(c, services, error)
+      : errorPage(c, services, error)
+  );
   app.get(
     "/static/*",
     createStaticHandler({ root: new URL("../static/", import.meta.url), prefix: "/static/" }),

@@ -1,7 +1,8 @@
 /**
  * Bearer tokens: HS256 JWTs signed with `JWT_SECRET` (older keys in `JWT_PREVIOUS_SECRETS` still
  * verify, for rotation). The algorithm is pinned, `exp` is required, lifetimes are capped, `nbf`,
- * `iss` and `aud` are honoured. The owner is `sub`, or upstream's `userId` claim.
+ * `iss` and `aud` are honoured. The owner is `sub`, or upstream's `userId` claim: at most 256
+ * characters, without control characters or lone surrogates.
  * @module
  */
 import { errors, jwtVerify, SignJWT } from "jose";
@@ -18,6 +19,13 @@ export type TokenVerifier = (token: string) => Promise<Principal>;
 
 const encoder = new TextEncoder();
 const MAX_OWNER_LENGTH = 256;
+/**
+ * C0 controls, DEL and C1 controls. An owner name is a KV key part and appears in logs: with a
+ * NUL, the key of `alice\u0000bob` begins with the bytes of `alice`'s (which let a forged KV
+ * cursor cross owners), and a newline forges log lines.
+ */
+// deno-lint-ignore no-control-regex -- matching control characters is the point
+const CONTROL_CHARACTER = /[\u0000-\u001f\u007f-\u009f]/;
 const CLOCK_TOLERANCE_SECONDS = 30;
 
 /** Builds the verifier for a configuration. */
@@ -50,6 +58,13 @@ export function createTokenVerifier(config: JwtConfig): TokenVerifier {
           throw new UnauthorizedError(
             `The token's subject is longer than ${MAX_OWNER_LENGTH} characters.`,
           );
+        }
+        if (CONTROL_CHARACTER.test(owner)) {
+          throw new UnauthorizedError("The token's subject contains a control character.");
+        }
+        // A lone surrogate is not text: it cannot be stored or shown the same way everywhere.
+        if (!owner.isWellFormed()) {
+          throw new UnauthorizedError("The token's subject is not well-formed Unicode.");
         }
         return { owner };
       } catch (error) {

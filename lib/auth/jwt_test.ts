@@ -83,11 +83,44 @@ Deno.test("the verifier rejects every kind of bad token", async (t) => {
       .setIssuedAt().setExpirationTime("1h").sign(key(SECRET));
     await rejects(token, /HS256/);
   });
+  await t.step("a subject above 256 characters", async () => {
+    await rejects(await signToken(SECRET, { subject: "a".repeat(257), ttl: 60 }), /256/);
+  });
+  for (
+    const [name, char] of [["NUL", "\u0000"], ["newline", "\n"], ["DEL", "\u007f"], [
+      "C1 (NEL)",
+      "\u0085",
+    ]]
+  ) {
+    await t.step(`a control character (${name}) in sub`, async () => {
+      await rejects(
+        await signToken(SECRET, { subject: `alice${char}bob`, ttl: 60 }),
+        /control character/,
+      );
+    });
+    await t.step(`a control character (${name}) in userId`, async () => {
+      const token = await new SignJWT({ userId: `alice${char}bob` })
+        .setProtectedHeader({ alg: "HS256" }).setIssuedAt().setExpirationTime("1h")
+        .sign(key(SECRET));
+      await rejects(token, /control character/);
+    });
+  }
+  await t.step("a lone surrogate in sub", async () => {
+    await rejects(await signToken(SECRET, { subject: "alice\ud800", ttl: 60 }), /well-formed/);
+  });
   await t.step("no subject", async () => {
     const token = await new SignJWT({}).setProtectedHeader({ alg: "HS256" }).setIssuedAt()
       .setExpirationTime("1h").sign(key(SECRET));
     await rejects(token, /subject/);
   });
+});
+
+Deno.test("subjects with non-ASCII text, emoji and exactly 256 characters are accepted", async () => {
+  for (const subject of ["张伟", "zoë 🙂", "a".repeat(256), "user@example.com"]) {
+    assert.deepEqual(await verify(await signToken(SECRET, { subject, ttl: 60 })), {
+      owner: subject,
+    });
+  }
 });
 
 Deno.test("issuer and audience are enforced when configured", async () => {

@@ -9,7 +9,9 @@
  *   waiting agent still learns of the expiry within one sweep interval).
  * @module
  */
-import { describeError, type Logger } from "../log.ts";
+import { SessionNotFoundError } from "../errors.ts";
+import type { Logger } from "../log.ts";
+import { logFailure } from "../storage_guard.ts";
 import type { FeedbackService } from "./service.ts";
 
 /** Longest delay `setTimeout` honours; longer waits are re-armed in steps. */
@@ -126,11 +128,9 @@ export class ExpiryScheduler {
       this.#timers.delete(id);
       // `get` writes `expired` with a compare-and-set when the deadline has passed.
       this.#track(this.feedback.get(id)).catch((error) => {
-        if ((error as Error)?.name !== "SessionNotFoundError") {
-          this.options.log?.error("expiry timer failed", {
-            sessionId: id,
-            ...describeError(error),
-          });
+        // Not the id: it is the session's capability (the failure is rarely about one session).
+        if (!(error instanceof SessionNotFoundError) && this.options.log) {
+          logFailure(this.options.log, "expiry timer failed", error);
         }
       });
     }, Math.min(MAX_TIMER_MS, Math.max(0, delay)));
@@ -142,7 +142,7 @@ export class ExpiryScheduler {
       try {
         await this.sweepOnce();
       } catch (error) {
-        this.options.log?.error("expiry sweep failed", describeError(error));
+        if (this.options.log) logFailure(this.options.log, "expiry sweep failed", error);
       }
       if (this.#sweeping) this.#scheduleSweep(this.options.sweepIntervalMs);
     }, delay);

@@ -72,8 +72,16 @@ export function codePointLength(text: string): number {
   return n;
 }
 
+/**
+ * Text as well-formed Unicode: a lone UTF-16 surrogate (valid in a JS string and in JSON's
+ * `\ud800` escape, but not Unicode) becomes U+FFFD. Browsers send form fields the same way, and
+ * UTF-8 (HTML, forms, logs) cannot carry one, so an option stored with one could never be chosen
+ * through the page without JavaScript.
+ */
+const wellFormedText = () => z.string().overwrite((s) => s.toWellFormed());
+
 function boundedText(max: number, { required }: { required: boolean }) {
-  return z.string().trim().superRefine((s, ctx) => {
+  return wellFormedText().trim().superRefine((s, ctx) => {
     if (required && s.length === 0) ctx.addIssue({ code: "custom", message: "must not be blank" });
     const len = codePointLength(s);
     if (len > max) {
@@ -113,7 +121,7 @@ export function createInputSchema(limits: FeedbackLimits) {
     message: boundedText(limits.maxMessageLength, { required: true }),
     title: boundedText(limits.maxTitleLength, { required: false }).nullish()
       .transform((t) => t ? t : null),
-    predefinedOptions: z.array(z.string())
+    predefinedOptions: z.array(wellFormedText())
       .max(limits.maxOptions, `must hold at most ${limits.maxOptions} options`)
       .nullish()
       .transform((options, ctx) => {
@@ -156,7 +164,7 @@ export function createInputSchema(limits: FeedbackLimits) {
 /** The schema for an answer, before it is checked against its session. */
 export function submitInputSchema(limits: FeedbackLimits) {
   return z.object({
-    selectedOptions: z.array(z.string()).max(100).nullish().transform((o) => o ?? []),
+    selectedOptions: z.array(wellFormedText()).max(100).nullish().transform((o) => o ?? []),
     freeText: boundedText(limits.maxFreeTextLength, { required: false }).nullish()
       .transform((t) => t ?? ""),
     metadata: jsonObject(limits.maxSubmitMetadataBytes),

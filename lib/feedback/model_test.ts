@@ -189,3 +189,21 @@ Deno.test("parseSessionId accepts UUID v4 in any case and rejects the rest", () 
     assert.deepEqual(fields(() => parseSessionId(bad)), ["sessionId"]);
   }
 });
+
+Deno.test("text is kept as well-formed Unicode: a lone surrogate becomes U+FFFD", () => {
+  const created = parseOrThrow(createSchema, {
+    message: "a\ud800b",
+    title: "\udc00",
+    predefinedOptions: ["x\ud800", "y"],
+  });
+  assert.equal(created.message, "a\ufffdb");
+  assert.equal(created.title, "\ufffd");
+  assert.deepEqual(created.predefinedOptions, ["x\ufffd", "y"]);
+  // The same option sent through a browser's form (U+FFFD) or as JSON (`\ud800`) both match it.
+  const submitSchema = submitInputSchema(limits);
+  for (const sent of ["x\ud800", "x\ufffd"]) {
+    const answer = parseOrThrow(submitSchema, { selectedOptions: [sent], freeText: "\ud83d" });
+    assert.deepEqual(answer.selectedOptions, ["x\ufffd"]);
+    assert.equal(answer.freeText, "\ufffd");
+  }
+});

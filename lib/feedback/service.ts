@@ -1,11 +1,20 @@
 /**
  * Feedback use cases: create, read, list, answer, cancel, and wait for an answer.
  * Throws the errors of `lib/errors.ts`; knows nothing of HTTP, MCP or WebSockets.
+ *
+ * Two per-owner caps live here (0 turns one off), both refused with `QUOTA_EXCEEDED` (429):
+ * - pending sessions, counted in KV (a per-owner pending index written and deleted in the same
+ *   atomic writes as the session), so the cap holds across instances: it protects storage.
+ *   Creates racing past the count can overshoot it by the number in flight at once, which the
+ *   per-owner create rate limit bounds;
+ * - waits in progress, counted in this instance's memory, because what a wait holds (a request,
+ *   a watch listener, a timer) is this instance's. Only a wait that actually waits counts.
  * @module
  */
-import type { FeedbackLimits } from "../config.ts";
+import type { FeedbackLimits, OwnerQuotas } from "../config.ts";
 import {
   AlreadySubmittedError,
+  AppError,
   NoFeedbackError,
   SessionGoneError,
   SessionNotFoundError,
@@ -22,14 +31,27 @@ import {
   type SessionStatus,
   submitInputSchema,
 } from "./model.ts";
-import { FeedbackStore, sessionKey, type VersionedSession } from "./store.ts";
+import { FeedbackStore, type OwnerIndexEntry, sessionKey, type VersionedSession } from "./store.ts";
+import {
+  createCursorCodec,
+  createEphemeralCursorCodec,
+  type CursorCodec,
+  type ListPosition,
+} from "./cursor.ts";
 
 /** What the service needs; `now` is injectable so expiry can be tested. */
 export interface FeedbackServiceDeps {
   kv: Deno.Kv;
   limits: FeedbackLimits;
   hub: WatchHub;
+  /** Per-owner caps on pending sessions and waits; absent or 0 means no cap. */
+  quotas?: Partial<Pick<OwnerQuotas, "maxPending" | "maxWaits">>;
   now?: () => number;
+  /**
+   * Key material for signed list cursors (the JWT secret: every instance sharing it accepts the
+   * others' cursors). Without it a random key is used, so cursors work in this process only.
+   */
+  cursorSecret?: string;
 }
 
 /** Options of {@link FeedbackService.list}. */
@@ -60,10 +82,15 @@ export class FeedbackService {
   readonly limits: FeedbackLimits;
   readonly hub: WatchHub;
   readonly now: () => number;
+  #cursors: CursorCodec;
   #createSchema;
   #submitSchema;
   /** Finishers of the waits in progress, so {@link close} can end them. */
   #waiters = new Set<() => void>();
+  /** Waits in progress per owner (only those with an owner), for the wait cap. */
+  #waitsByOwner = new Map<string, number>();
+  #maxPending: number;
+  #maxWaits: number;
   #closed = false;
 
   constructor(deps: FeedbackServiceDeps) {
@@ -71,14 +98,30 @@ export class FeedbackService {
     this.limits = deps.limits;
     this.hub = deps.hub;
     this.now = deps.now ?? Date.now;
+    this.#maxPending = deps.quotas?.maxPending ?? 0;
+    this.#maxWaits = deps.quotas?.maxWaits ?? 0;
+    this.#cursors = deps.cursorSecret
+      ? createCursorCodec(deps.cursorSecret)
+      : createEphemeralCursorCodec();
     this.#createSchema = createInputSchema(deps.limits);
     this.#submitSchema = submitInputSchema(deps.limits);
   }
 
-  /** Validates `input` and stores a new pending session owned by `owner`. */
+  /**
+   * Validates `input` and stores a new pending session owned by `owner`; refused with
+   * `QUOTA_EXCEEDED` when the owner already has the most pending sessions allowed.
+   */
   async create(owner: string, input: unknown): Promise<FeedbackSession> {
     const data = parseOrThrow(this.#createSchema, input);
     const now = this.now();
+    const cap = this.#maxPending;
+    if (cap > 0 && await this.store.countPending(owner, { now, limit: cap }) >= cap) {
+      throw new AppError(
+        "QUOTA_EXCEEDED",
+        `You have ${cap} questions waiting for an answer; cancel or wait for some before asking more.`,
+        { resource: "pending_sessions", limit: cap },
+      );
+    }
     const expiresAt = now + data.timeout * 1000;
     const session: FeedbackSession = {
       id: crypto.randomUUID(),
@@ -112,20 +155,36 @@ export class FeedbackService {
     return session;
   }
 
-  /** The owner's sessions, newest first. */
+  /**
+   * The owner's sessions, newest first. `cursor` must be one this method returned for the same
+   * owner and status filter (see `cursor.ts`); anything else is a validation error on `cursor`.
+   */
   async list(owner: string, options: ListOptions = {}): Promise<SessionPage> {
     const limit = options.limit ?? 20;
+    const scope = { owner, status: options.status };
+    let after: ListPosition | undefined;
+    if (options.cursor !== undefined) {
+      after = await this.#cursors.read(scope, options.cursor) ?? undefined;
+      if (!after) {
+        throw ValidationError.of(
+          "cursor",
+          "is not a cursor this service handed out for this caller and status filter",
+        );
+      }
+    }
     const items: FeedbackSession[] = [];
-    let cursor: string | null = null;
+    let last: ListPosition | undefined;
     let scanned = 0;
-    let batch: { sessionId: string; cursor: string }[] = [];
+    let batch: OwnerIndexEntry[] = [];
     const flush = async (): Promise<boolean> => {
       const sessions = await this.store.getMany(batch.map((e) => e.sessionId));
       const now = this.now();
       for (let i = 0; i < batch.length; i++) {
         const s = sessions[i];
-        cursor = batch[i].cursor;
-        if (!s || now >= s.purgeAt) continue;
+        last = batch[i];
+        // The index is the owner's by construction; the record is checked as well, so no index
+        // entry (stale, or written by a bug) can ever show someone else's session.
+        if (!s || s.owner !== owner || now >= s.purgeAt) continue;
         const status = effectiveStatus(s, now);
         if (options.status && status !== options.status) continue;
         items.push({ ...s, status });
@@ -134,21 +193,20 @@ export class FeedbackService {
       batch = [];
       return false;
     };
-    try {
-      for await (const entry of this.store.listOwner(owner, options.cursor)) {
-        batch.push(entry);
-        scanned++;
-        if (batch.length === 10 && await flush()) return { items, cursor };
-        if (scanned >= MAX_LIST_SCAN) break;
-      }
-    } catch (error) {
-      if (options.cursor && error instanceof TypeError) {
-        throw ValidationError.of("cursor", "is not a cursor this service handed out");
-      }
-      throw error;
+    const page = async (more: boolean): Promise<SessionPage> => ({
+      items,
+      cursor: more && last
+        ? await this.#cursors.issue(scope, { createdAt: last.createdAt, sessionId: last.sessionId })
+        : null,
+    });
+    for await (const entry of this.store.listOwner(owner, after)) {
+      batch.push(entry);
+      scanned++;
+      if (batch.length === 10 && await flush()) return await page(true);
+      if (scanned >= MAX_LIST_SCAN) break;
     }
-    if (batch.length && await flush()) return { items, cursor };
-    return { items, cursor: scanned >= MAX_LIST_SCAN ? cursor : null };
+    if (batch.length && await flush()) return await page(true);
+    return await page(scanned >= MAX_LIST_SCAN);
   }
 
   /** Records the human's answer: one atomic compare-and-set, so exactly one answer ever wins. */
@@ -199,7 +257,9 @@ export class FeedbackService {
 
   /**
    * Waits until the session leaves `pending`, `waitMs` passes or `signal` aborts, woken by the
-   * shared KV watch (never by polling), and returns the session as it then is.
+   * shared KV watch (never by polling), and returns the session as it then is. With `owner`, a
+   * wait that has to wait counts against the owner's wait cap and is refused with
+   * `QUOTA_EXCEEDED` at the cap; one that returns at once is never refused.
    */
   async waitForSettled(
     id: string,
@@ -213,25 +273,62 @@ export class FeedbackService {
     }
 
     const deadline = Math.min(this.now() + options.waitMs, first.expiresAt);
-    await new Promise<void>((resolve) => {
+    const release = options.owner === undefined ? () => {} : this.#holdWait(options.owner);
+    try {
+      await this.#sleepUntilSettled(id, deadline, options.signal);
+    } finally {
+      release();
+    }
+    return await this.get(id).catch((error) => {
+      if (error instanceof SessionNotFoundError) return { ...first, status: "expired" as const };
+      throw error;
+    });
+  }
+
+  /** How many waits `owner` holds on this instance (what the wait cap counts). */
+  waitsInProgress(owner: string): number {
+    return this.#waitsByOwner.get(owner) ?? 0;
+  }
+
+  /** Takes one of `owner`'s wait places or throws at the cap; returns its release (idempotent). */
+  #holdWait(owner: string): () => void {
+    const held = this.#waitsByOwner.get(owner) ?? 0;
+    const cap = this.#maxWaits;
+    if (cap > 0 && held >= cap) {
+      throw new AppError(
+        "QUOTA_EXCEEDED",
+        `You have ${cap} waits for an answer in progress; let one finish before starting another.`,
+        { resource: "waits", limit: cap },
+      );
+    }
+    this.#waitsByOwner.set(owner, held + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#waitsByOwner.get(owner) ?? 1) - 1;
+      if (left > 0) this.#waitsByOwner.set(owner, left);
+      else this.#waitsByOwner.delete(owner);
+    };
+  }
+
+  /** Resolves at `deadline`, when the session leaves `pending`, on abort, or on {@link close}. */
+  #sleepUntilSettled(id: string, deadline: number, signal?: AbortSignal): Promise<void> {
+    return new Promise<void>((resolve) => {
       let unsubscribe = () => {};
       const finish = () => {
         clearTimeout(timer);
         unsubscribe();
-        options.signal?.removeEventListener("abort", finish);
+        signal?.removeEventListener("abort", finish);
         this.#waiters.delete(finish);
         resolve();
       };
       const timer = setTimeout(finish, Math.max(0, deadline - this.now()));
-      options.signal?.addEventListener("abort", finish, { once: true });
+      signal?.addEventListener("abort", finish, { once: true });
       this.#waiters.add(finish);
       unsubscribe = this.hub.subscribe<FeedbackSession>(sessionKey(id), (value) => {
         if (!value || value.status !== "pending") finish();
       });
-    });
-    return await this.get(id).catch((error) => {
-      if (error instanceof SessionNotFoundError) return { ...first, status: "expired" as const };
-      throw error;
     });
   }
 
@@ -289,7 +386,7 @@ export class FeedbackService {
       if (!next) return current.session;
       if (await this.store.replace(current, next, now)) return next;
     }
-    throw new Error(`too much write contention on session ${id}`);
+    throw new Error("too much write contention on one session"); // no id: it is a capability
   }
 
   /** Reads a session and stores it as expired if its deadline has passed. */
@@ -311,7 +408,7 @@ export class FeedbackService {
         if (stored) return { ...stored, expiredNow: true };
       }
     }
-    throw new Error(`too much write contention on session ${id}`);
+    throw new Error("too much write contention on one session"); // no id: it is a capability
   }
 
   #assertOpen(session: FeedbackSession): void {

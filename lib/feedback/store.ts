@@ -29,6 +29,27 @@ export const expiryIndexKey = (expiresAt: number, id: string): Deno.KvKey => [
 ];
 /** Prefix of the expiry index. */
 export const expiryIndexPrefix: Deno.KvKey = ["feedback", "by_expiry"];
+/**
+ * One owner's pending session, valued with its `expiresAt`: counted to enforce the owner's
+ * pending cap. Written with the session, deleted in the write that moves it out of `pending`.
+ */
+export const pendingIndexKey = (owner: string, id: string): Deno.KvKey => [
+  "feedback",
+  "pending_by_owner",
+  owner,
+  id,
+];
+/** Prefix of one owner's pending index. */
+export const pendingIndexPrefix = (owner: string): Deno.KvKey => [
+  "feedback",
+  "pending_by_owner",
+  owner,
+];
+/**
+ * KV drops a pending index entry this long after its session's deadline if no write removed it
+ * first (the expiring write does, normally within a second); counts ignore it from the deadline.
+ */
+export const PENDING_INDEX_MARGIN_MS = 60 * 1000;
 /** One owner's event log entry; ids sort by time. */
 export const ownerEventKey = (owner: string, eventId: string): Deno.KvKey => [
   "feedback",
@@ -61,10 +82,10 @@ export interface VersionedSession {
   versionstamp: string;
 }
 
-/** An index entry: the session it points to and the cursor just after it. */
+/** An owner index entry: the session it points to, and its position in the index. */
 export interface OwnerIndexEntry {
   sessionId: string;
-  cursor: string;
+  createdAt: number;
 }
 
 /** The time part of an event id: ids, and so the log, sort by it. */
@@ -117,6 +138,9 @@ export class FeedbackStore {
       .set(sessionKey(session.id), session, { expireIn })
       .set(ownerIndexKey(session.owner, session.createdAt, session.id), session.id, { expireIn })
       .set(expiryIndexKey(session.expiresAt, session.id), session.id, { expireIn })
+      .set(pendingIndexKey(session.owner, session.id), session.expiresAt, {
+        expireIn: Math.max(1, session.expiresAt + PENDING_INDEX_MARGIN_MS - now),
+      })
       .set(ownerEventKey(session.owner, event.id), event, { expireIn: OWNER_EVENT_TTL_MS })
       .set(ownerChangeKey(session.owner), event, { expireIn: OWNER_EVENT_TTL_MS })
       .commit().catch(rethrowTooLarge);
@@ -145,7 +169,8 @@ export class FeedbackStore {
 
   /**
    * Replaces a session if it is still at `previous.versionstamp` (compare-and-set).
-   * Leaving `pending` also drops the expiry index entry. False when someone else wrote first.
+   * Leaving `pending` also drops the expiry and pending index entries. False when someone else
+   * wrote first.
    */
   async replace(previous: VersionedSession, next: FeedbackSession, now: number): Promise<boolean> {
     const old = previous.session;
@@ -154,7 +179,8 @@ export class FeedbackStore {
       .check({ key: sessionKey(old.id), versionstamp: previous.versionstamp })
       .set(sessionKey(next.id), next, { expireIn });
     if (isTerminal(next.status) && !isTerminal(old.status)) {
-      op.delete(expiryIndexKey(old.expiresAt, old.id));
+      op.delete(expiryIndexKey(old.expiresAt, old.id))
+        .delete(pendingIndexKey(old.owner, old.id));
     }
     // Only a status change is news to the owner; a first view (`viewedAt`) is not an event.
     if (old.status !== next.status) {
@@ -172,14 +198,26 @@ export class FeedbackStore {
     return (await op.commit().catch(rethrowTooLarge)).ok;
   }
 
-  /** Walks one owner's index, newest first, starting after `cursor`. */
-  async *listOwner(owner: string, cursor?: string): AsyncGenerator<OwnerIndexEntry> {
-    const iter = this.kv.list<string>({ prefix: ownerIndexPrefix(owner) }, {
-      reverse: true,
-      cursor,
-      batchSize: 50,
-    });
-    for await (const entry of iter) yield { sessionId: entry.value, cursor: iter.cursor };
+  /**
+   * Walks one owner's index, newest first, starting after the entry at `after` (exclusive).
+   * The range is built from the owner's prefix and a (number, string) key suffix, so it can never
+   * leave that owner's index: KV's own cursors are never taken from a client (a crafted one could
+   * move the end of a reverse listing into the index of `alice\u0000bob`).
+   */
+  async *listOwner(
+    owner: string,
+    after?: { createdAt: number; sessionId: string },
+  ): AsyncGenerator<OwnerIndexEntry> {
+    const prefix = ownerIndexPrefix(owner);
+    const selector: Deno.KvListSelector = after
+      ? { prefix, end: ownerIndexKey(owner, after.createdAt, after.sessionId) }
+      : { prefix };
+    const iter = this.kv.list<string>(selector, { reverse: true, batchSize: 50 });
+    for await (const entry of iter) {
+      // The position is read from the key itself, so a later `end` lands exactly on this entry.
+      const [createdAt, sessionId] = entry.key.slice(prefix.length);
+      yield { sessionId: sessionId as string, createdAt: createdAt as number };
+    }
   }
 
   /**
@@ -196,6 +234,22 @@ export class FeedbackStore {
       start: [...prefix, eventIdPrefix(options.since)],
     }, { batchSize: options.batchSize ?? 500 });
     for await (const entry of iter) yield entry.value;
+  }
+
+  /**
+   * How many of `owner`'s sessions are pending at `now`, counting no further than `limit`.
+   * Entries past their deadline are skipped: such a session is expired even if no sweep or
+   * read has written it so yet.
+   */
+  async countPending(owner: string, options: { now: number; limit: number }): Promise<number> {
+    let count = 0;
+    const iter = this.kv.list<number>({ prefix: pendingIndexPrefix(owner) }, {
+      batchSize: Math.min(Math.max(options.limit, 1), 500),
+    });
+    for await (const entry of iter) {
+      if (entry.value > options.now && ++count >= options.limit) break;
+    }
+    return count;
   }
 
   /** Ids of pending sessions whose deadline is at or before `now`, oldest first. */

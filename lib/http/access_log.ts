@@ -1,20 +1,20 @@
 /** One structured log line per request, without anything secret in it. @module */
 import type { MiddlewareHandler } from "hono";
-import type { Logger } from "../log.ts";
+import { type Logger, redact } from "../log.ts";
 
-const SESSION_ID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
 /** Requests too frequent and dull for `info` (probes, assets). */
 const QUIET = /^\/(health$|static\/)/;
 
 /**
  * Logs method, path, status and duration. Session ids are capabilities (knowing one lets anyone
- * answer), so they are replaced by `:id`; the query string, which can carry a token, is dropped.
+ * answer), so they are replaced by `:id`, and a token pasted into a path by `:token` (see
+ * {@link redact}); the query string, which can carry a token or a cursor, is dropped.
  */
 export function accessLog(log: Logger): MiddlewareHandler {
   return async (c, next) => {
     const started = performance.now();
     await next();
-    const path = c.req.path.replace(SESSION_ID, ":id");
+    const path = redact(c.req.path);
     const fields = {
       method: c.req.method,
       path,

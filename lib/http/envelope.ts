@@ -5,6 +5,7 @@
 import type { Context } from "hono";
 import { type AppError, httpStatusOf, toAppError, UnauthorizedError } from "../errors.ts";
 import { describeError, type Logger } from "../log.ts";
+import { logUnavailable } from "../storage_guard.ts";
 
 /** `{success:true, data, error:null, timestamp}` */
 export function okBody<T>(data: T) {
@@ -26,12 +27,22 @@ export function ok<T>(c: Context, data: T): Response {
   return c.json(okBody(data), 200);
 }
 
-/** Maps anything thrown to its envelope and status; unknown errors are logged, never echoed. */
+/**
+ * Maps anything thrown to its envelope and status; unknown errors are logged, never echoed.
+ * An error whose `details.retryAfter` is set (storage unavailable, rate limited) also gets its
+ * `Retry-After` header.
+ */
 export function errorResponse(error: unknown, log: Logger, headers: HeadersInit = {}): Response {
   const appError = toAppError(error);
   if (appError.code === "INTERNAL_ERROR") log.error("unhandled error", describeError(error));
+  // An outage is expected and may last: one line per request, the cause's message, no stack.
+  if (appError.code === "SERVICE_UNAVAILABLE") logUnavailable(log, appError, { transport: "http" });
   const h = new Headers(headers);
   h.set("content-type", "application/json; charset=utf-8");
+  const retryAfter = appError.details?.retryAfter;
+  if (typeof retryAfter === "number" && retryAfter > 0 && !h.has("retry-after")) {
+    h.set("retry-after", String(Math.ceil(retryAfter)));
+  }
   if (appError.code === "UNAUTHORIZED") {
     // RFC 6750 §3.1: no error code when the request carried no token at all.
     const invalid = !(appError instanceof UnauthorizedError) || appError.tokenPresented;

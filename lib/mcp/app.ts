@@ -15,6 +15,7 @@ import { authenticate } from "../http/auth.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
 import { createHostCheck } from "./host_guard.ts";
+import { answerInvalidParams } from "./invalid_params.ts";
 import { WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
 import { createFeedbackServer, createToolCatalog } from "./tools.ts";
 
@@ -96,6 +97,7 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
     };
     try {
       await server.connect(transport);
+      answerInvalidParams(transport);
       const response = await transport.handleRequest(request);
       if (!response.body) {
         close();

@@ -14,8 +14,11 @@ export { Client } from "@modelcontextprotocol/sdk/client/index.js";
 // @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
 export { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 // @ts-types="@modelcontextprotocol/sdk/types"
+export { ClientRequestSchema, isJSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
+// @ts-types="@modelcontextprotocol/sdk/types"
 export type {
   CallToolResult,
+  JSONRPCMessage,
   ProgressNotification,
   ServerNotification,
   ServerRequest,

@@ -104,7 +104,13 @@ function viewedLine(session: FeedbackSession): string {
 
 /** What just happened, so the text can say the right next step. */
 export type ResultContext =
-  | { kind: "created" }
+  | {
+    kind: "created";
+    /** The call asked to wait but was refused: the owner holds this many waits, the cap. */
+    waitRefusedLimit?: number;
+    /** The call asked to wait, but storage failed while it waited: the question exists. */
+    waitFailed?: boolean;
+  }
   | {
     kind: "waited";
     waitedSeconds: number;
@@ -171,6 +177,28 @@ function pendingText(session: FeedbackSession, url: string, context: ResultConte
   const until = `The question stays open until ${iso(session.expiresAt)}.`;
   switch (context.kind) {
     case "created":
+      if (context.waitRefusedLimit !== undefined) {
+        return [
+          `Question created, but the wait was not started: too many waits in progress (you already have ${context.waitRefusedLimit} calls waiting for an answer, the most allowed).`,
+          "Show this link to the user now and ask them to answer there:",
+          url,
+          "",
+          `Next: once one of your other waits has finished, ${
+            nextWait(session.id)
+          }, and call it again while the status is pending. ${until}`,
+        ].join("\n");
+      }
+      if (context.waitFailed) {
+        return [
+          "Question created, but waiting for the answer failed: the service's storage was briefly unavailable. Do not ask again: the question exists.",
+          "Show this link to the user now and ask them to answer there:",
+          url,
+          "",
+          `Next: in a few seconds, ${
+            nextWait(session.id)
+          }, and call it again while the status is pending. ${until}`,
+        ].join("\n");
+      }
       return [
         "Question created. Show this link to the user now and ask them to answer there:",
         url,
@@ -295,6 +323,10 @@ export const ERROR_TEXTS = {
   notFound: (id: string) =>
     `No feedback session ${id} exists for you. Check the sessionId; list_feedback_sessions shows your sessions.`,
   invalid: (reasons: string) => `Invalid arguments: ${reasons}. Fix them and call again.`,
+  tooManyPending: (limit: number) =>
+    `QUOTA_EXCEEDED: you have ${limit} questions waiting for an answer (the most allowed), so this question was not created. Withdraw the ones that no longer matter with cancel_feedback (list_feedback_sessions with status "pending" shows them) or wait for answers, then ask again.`,
+  tooManyWaits: (limit: number) =>
+    `QUOTA_EXCEEDED: too many waits in progress: you already have ${limit} calls waiting for an answer (the most allowed), so this wait was not started. The question is unaffected: call get_feedback_result with wait 0 to check it now, or with a wait again once one of your other waits has finished.`,
   alreadyAnswered:
     "This question was already answered, so it cannot be withdrawn. Call get_feedback_result to read the answer.",
   gone: (status: "expired" | "cancelled") =>
@@ -303,4 +335,6 @@ export const ERROR_TEXTS = {
       : "This question was already withdrawn; there is nothing more to do. Continue without its answer.",
   internal:
     "An internal error occurred. Try the same call once more; if it fails again, tell the user that the feedback service is not working and continue without it.",
+  unavailable: (seconds: number) =>
+    `The feedback service is briefly unavailable (its storage did not answer), so this call did not complete. Wait ${seconds} seconds, then make the same call again. If it keeps failing for a minute, tell the user that the feedback service is not working and continue without it.`,
 } as const;

@@ -7,6 +7,7 @@
  */
 import {
   AlreadySubmittedError,
+  AppError,
   SessionGoneError,
   SessionNotFoundError,
   toAppError,
@@ -17,6 +18,7 @@ import { parseSessionId } from "../feedback/model.ts";
 import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
+import { isUnavailable, logUnavailable, retryAfterOf } from "../storage_guard.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version.ts";
 import {
   getResultInput,
@@ -116,7 +118,10 @@ export function createFeedbackServer(
     else if (error instanceof ValidationError) text = ERROR_TEXTS.invalid(error.message);
     else if (error instanceof AlreadySubmittedError) text = ERROR_TEXTS.alreadyAnswered;
     else if (error instanceof SessionGoneError) text = ERROR_TEXTS.gone(error.status);
-    else {
+    else if (isUnavailable(error)) {
+      logUnavailable(log, error, { transport: "mcp" });
+      text = ERROR_TEXTS.unavailable(retryAfterOf(error));
+    } else {
       const appError = toAppError(error);
       if (appError.code === "INTERNAL_ERROR") {
         log.error("mcp tool failed", describeError(error));
@@ -163,13 +168,30 @@ export function createFeedbackServer(
   }, (args, extra) =>
     guarded("create", undefined, async () => {
       const { wait: requested = 0, ...input } = args;
-      const created = await feedback.create(owner, input);
+      let created: FeedbackSession;
+      try {
+        created = await feedback.create(owner, input);
+      } catch (error) {
+        const cap = quotaLimitOf(error, "pending_sessions");
+        if (cap === undefined) throw error;
+        return quotaResult(ERROR_TEXTS.tooManyPending(cap));
+      }
       // Return while the question is still open, so the agent can still show the link.
       const limit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
       const waitSeconds = Math.min(requested, limit);
       if (waitSeconds <= 0) return result(created, { kind: "created" });
       const started = Date.now();
-      const settled = await wait(created, waitSeconds * 1000, extra);
+      let settled: FeedbackSession;
+      try {
+        settled = await wait(created, waitSeconds * 1000, extra);
+      } catch (error) {
+        // The question exists: hand out its link whatever stopped the wait, or a retry would put
+        // the same question in front of the human twice.
+        const cap = quotaLimitOf(error, "waits");
+        if (cap !== undefined) return result(created, { kind: "created", waitRefusedLimit: cap });
+        if (isUnavailable(error)) return result(created, { kind: "created", waitFailed: true });
+        throw error;
+      }
       return result(settled, {
         kind: "waited",
         waitedSeconds: secondsSince(started),
@@ -198,7 +220,14 @@ export function createFeedbackServer(
         return result(current, { kind: "status" });
       }
       const started = Date.now();
-      const settled = await wait(current, waitSeconds * 1000, extra);
+      let settled: FeedbackSession;
+      try {
+        settled = await wait(current, waitSeconds * 1000, extra);
+      } catch (error) {
+        const cap = quotaLimitOf(error, "waits");
+        if (cap === undefined) throw error;
+        return quotaResult(ERROR_TEXTS.tooManyWaits(cap));
+      }
       return result(settled, {
         kind: "waited",
         waitedSeconds: secondsSince(started),
@@ -281,6 +310,20 @@ export function createFeedbackServer(
   // lives for one request can never send that notification, so say so.
   server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
+}
+
+/** The cap of a `QUOTA_EXCEEDED` refusal of `resource`; undefined for any other error. */
+function quotaLimitOf(error: unknown, resource: "pending_sessions" | "waits"): number | undefined {
+  if (!(error instanceof AppError) || error.code !== "QUOTA_EXCEEDED") return undefined;
+  const { details } = error;
+  return details?.resource === resource && typeof details.limit === "number"
+    ? details.limit
+    : undefined;
+}
+
+/** An `isError` result for a refused quota: the agent's mistake, told in words it can act on. */
+function quotaResult(text: string): CallToolResult {
+  return { content: [{ type: "text", text }], isError: true };
 }
 
 /** Whole seconds actually waited (a shutdown can end a wait early). */

@@ -6,7 +6,8 @@
  * - `GET /ws?token=JWT`: the owner stream, every event of the token owner's sessions.
  * Everything that can be refused is refused BEFORE the upgrade, with the JSON envelope: a bad id
  * (400), a bad token (401), an unknown session (404), a request that is not an upgrade (400).
- * Socket limits are told after the upgrade, with a close code and reason a browser can read.
+ * Socket limits (per instance, per session, and the owner's quota over all of the owner's sessions
+ * and streams) are told after the upgrade, with a close code and reason a browser can read.
  * @module
  */
 import { Hono } from "hono";
@@ -65,13 +66,16 @@ export function createWsApp(services: Services): Hono {
   });
   const app = new Hono();
 
-  /** Upgrades, or upgrades only to close at once with the refusal (browsers see no HTTP status). */
+  /**
+   * Upgrades, or upgrades only to close at once with the refusal (browsers see no HTTP status).
+   * The socket counts in `scope` and against `owner`'s socket quota.
+   */
   const upgrade = (
     request: Request,
-    scope: string,
+    place: { scope: string; owner: string },
     serve: (socket: WebSocket, slot: SocketSlot) => void,
   ) => {
-    const admission = sockets.admit(scope);
+    const admission = sockets.admit(place.scope, { owner: place.owner });
     let upgraded: { socket: WebSocket; response: Response };
     try {
       upgraded = Deno.upgradeWebSocket(request);
@@ -99,7 +103,9 @@ export function createWsApp(services: Services): Hono {
     const session = await feedback.get(sessionId);
     requireUpgrade(c.req.raw);
     const role = owner !== undefined && owner === session.owner ? "owner" : "viewer";
-    return upgrade(c.req.raw, `session:${sessionId}`, (socket, slot) => {
+    // Counted against the session's owner, whoever opens it: the owner's questions hold it.
+    const place = { scope: `session:${sessionId}`, owner: session.owner };
+    return upgrade(c.req.raw, place, (socket, slot) => {
       let leave: (() => void) | undefined;
       serveConnection(socket, {
         slot,
@@ -119,16 +125,12 @@ export function createWsApp(services: Services): Hono {
             role,
           }, now()));
           leave = sessionChannels.join(sessionId, member);
-          log.debug("websocket opened", {
-            sessionId,
-            clientId: connection.clientId,
-            clientType: query.clientType,
-            role,
-          });
+          // No session or client id: the session id is the capability (contract §5).
+          log.debug("websocket opened", { clientType: query.clientType, role });
         },
-        onClose(connection) {
+        onClose() {
           leave?.();
-          log.debug("websocket closed", { sessionId, clientId: connection.clientId });
+          log.debug("websocket closed", { clientType: query.clientType, role });
         },
       });
     });
@@ -140,7 +142,7 @@ export function createWsApp(services: Services): Hono {
     if (!token) throw new UnauthorizedError("Pass the owner's token as `?token=<JWT>`.");
     const { owner } = await verifyToken(token);
     requireUpgrade(c.req.raw);
-    return upgrade(c.req.raw, `owner:${owner}`, (socket, slot) => {
+    return upgrade(c.req.raw, { scope: `owner:${owner}`, owner }, (socket, slot) => {
       let leave: (() => void) | null = null;
       serveConnection(socket, {
         slot,

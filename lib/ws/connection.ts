@@ -4,7 +4,8 @@
  * do on open and on close.
  * @module
  */
-import { describeError, type Logger } from "../log.ts";
+import type { Logger } from "../log.ts";
+import { isUnavailable, logFailure } from "../storage_guard.ts";
 import {
   type AppRegistration,
   appRegistrationConfirmed,
@@ -158,7 +159,7 @@ export function serveConnection(socket: WebSocket, options: ConnectionOptions): 
   };
   const openTimer = setTimeout(() => {
     if (opened) return;
-    options.log.debug("websocket never opened; slot released", { clientId: connection.clientId });
+    options.log.debug("websocket never opened; slot released");
     finish();
   }, options.openTimeoutMs ?? OPEN_TIMEOUT_MS);
   socket.addEventListener("open", async () => {
@@ -172,8 +173,12 @@ export function serveConnection(socket: WebSocket, options: ConnectionOptions): 
     try {
       await options.onOpen(connection);
     } catch (error) {
-      options.log.error("websocket open failed", describeError(error));
-      connection.close(1011, "internal error");
+      logFailure(options.log, "websocket open failed", error);
+      if (isUnavailable(error)) {
+        connection.close(CLOSE.tryAgainLater, "storage briefly unavailable: retry");
+      } else {
+        connection.close(CLOSE.internalError, "internal error");
+      }
     }
   });
   socket.addEventListener("message", (event) => {

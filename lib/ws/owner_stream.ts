@@ -11,7 +11,8 @@
  * little behind, are not lost.
  * @module
  */
-import { describeError, type Logger } from "../log.ts";
+import type { Logger } from "../log.ts";
+import { logFailure } from "../storage_guard.ts";
 import type { FeedbackSession } from "../feedback/model.ts";
 import { type FeedbackStore, ownerChangeKey, type OwnerEvent } from "../feedback/store.ts";
 import type { WatchHub } from "../watch_hub.ts";
@@ -133,7 +134,7 @@ class OwnerChannel {
         await this.#read();
       } catch (error) {
         if (!this.#closed) {
-          this.deps.log.error("owner stream read failed", describeError(error));
+          logFailure(this.deps.log, "owner stream read failed", error);
         }
       }
     });

@@ -1,7 +1,13 @@
 /**
- * Every WebSocket of one instance: how many there are (in total and per session), when a silent
- * one is closed, and closing them all with 1012 at shutdown so clients reconnect elsewhere.
- * The registry knows nothing of the protocol; sockets are admitted, attached and released.
+ * Every WebSocket of one instance: how many there are (in total, per session, and per owner),
+ * when a silent one is closed, and closing them all with 1012 at shutdown so clients reconnect
+ * elsewhere. The registry knows nothing of the protocol; sockets are admitted, attached and
+ * released.
+ *
+ * The per-owner cap (`OWNER_MAX_SOCKETS`) counts every socket on any of one owner's sessions
+ * (whoever opened it: the session id is the capability) plus the owner's streams, so one token
+ * cannot fill the instance through many sessions' per-session allowances. Like the other socket
+ * limits it is per instance, because what it protects is this instance's sockets and memory.
  * @module
  */
 import type { Logger } from "../log.ts";
@@ -14,6 +20,8 @@ export const CLOSE = {
   policyViolation: 1008,
   /** A frame above the size limit. */
   messageTooBig: 1009,
+  /** The server failed unexpectedly (logged); reconnecting may help. */
+  internalError: 1011,
   /** The instance is shutting down: reconnect (with backoff) to another one. */
   serviceRestart: 1012,
   /** The instance holds its maximum number of sockets: retry later. */
@@ -22,6 +30,8 @@ export const CLOSE = {
   idle: 4000,
   /** The session already has its maximum number of sockets on this instance. */
   tooManyForSession: 4029,
+  /** The owner's sessions and streams already hold the owner's quota of sockets on this instance. */
+  ownerQuota: 4029,
 } as const;
 
 /** Options of {@link SocketRegistry}. */
@@ -30,6 +40,8 @@ export interface SocketRegistryOptions {
   maxSockets: number;
   /** Most sockets per scope (one session, or one owner's streams). */
   maxPerScope: number;
+  /** Most sockets per owner, over all of the owner's scopes; 0 or absent turns the cap off. */
+  maxPerOwner?: number;
   /** Milliseconds a socket may stay silent before it is closed. */
   idleTimeoutMs: number;
   log?: Logger;
@@ -64,6 +76,7 @@ export interface SocketRegistryStats {
 
 interface Entry {
   scope: string;
+  owner?: string;
   socket?: WebSocket;
   lastActivity: number;
   timer?: ReturnType<typeof setTimeout>;
@@ -75,6 +88,7 @@ export class SocketRegistry {
   readonly options: SocketRegistryOptions;
   #entries = new Set<Entry>();
   #perScope = new Map<string, number>();
+  #perOwner = new Map<string, number>();
   #closing = false;
   #drained?: () => void;
   #now: () => number;
@@ -90,10 +104,10 @@ export class SocketRegistry {
   }
 
   /**
-   * Holds a place for a socket in `scope` (`session:<id>` or `owner:<name>`), or says why there is
-   * none.
+   * Holds a place for a socket in `scope` (`session:<id>` or `owner:<name>`), counted also against
+   * `options.owner`'s quota when given, or says why there is none.
    */
-  admit(scope: string): Admission {
+  admit(scope: string, options: { owner?: string } = {}): Admission {
     if (this.#closing) {
       return {
         ok: false,
@@ -118,9 +132,22 @@ export class SocketRegistry {
         },
       };
     }
-    const entry: Entry = { scope, lastActivity: this.#now(), released: false };
+    const { owner } = options;
+    const ownerCap = this.options.maxPerOwner ?? 0;
+    const ofOwner = owner === undefined ? 0 : this.#perOwner.get(owner) ?? 0;
+    if (owner !== undefined && ownerCap > 0 && ofOwner >= ownerCap) {
+      return {
+        ok: false,
+        refusal: {
+          code: CLOSE.ownerQuota,
+          reason: `quota: too many sockets for this owner (limit ${ownerCap})`,
+        },
+      };
+    }
+    const entry: Entry = { scope, owner, lastActivity: this.#now(), released: false };
     this.#entries.add(entry);
     this.#perScope.set(scope, inScope + 1);
+    if (owner !== undefined) this.#perOwner.set(owner, ofOwner + 1);
     return {
       ok: true,
       slot: {
@@ -198,6 +225,11 @@ export class SocketRegistry {
     const left = (this.#perScope.get(entry.scope) ?? 1) - 1;
     if (left > 0) this.#perScope.set(entry.scope, left);
     else this.#perScope.delete(entry.scope);
+    if (entry.owner !== undefined) {
+      const ofOwner = (this.#perOwner.get(entry.owner) ?? 1) - 1;
+      if (ofOwner > 0) this.#perOwner.set(entry.owner, ofOwner);
+      else this.#perOwner.delete(entry.owner);
+    }
     if (this.#entries.size === 0) this.#drained?.();
   }
 }

@@ -17,6 +17,7 @@ import { defineIsland } from "../../lib/islands/island.tsx";
 import { renderMarkdown } from "../../lib/markdown.ts";
 import { RateLimitedError } from "../../lib/rate_limit.ts";
 import type { Services } from "../../lib/services.ts";
+import { isUnavailable } from "../../lib/storage_guard.ts";
 import FeedbackApp, {
   type AnswerDraft,
   FEEDBACK_APP_MESSAGES,
@@ -24,7 +25,7 @@ import FeedbackApp, {
 } from "../../islands/FeedbackApp.tsx";
 import { answerErrorKey } from "../../islands/_errors.ts";
 import { pageResponse } from "../_headers.ts";
-import { notFoundPage, tooManyRequestsPage } from "../_404.tsx";
+import { notFoundPage, serviceUnavailablePage, tooManyRequestsPage } from "../_404.tsx";
 import { type PagePrefs, resolvePrefs } from "../_prefs.ts";
 
 const FeedbackAppIsland = defineIsland("FeedbackApp", FeedbackApp);
@@ -190,6 +191,14 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
     // Once the budget is spent, that is the answer, whatever else was wrong with the request.
     const error = refusal ?? caught;
     if (error instanceof SessionNotFoundError) return notFoundPage(c, services, prefs);
+    if (isUnavailable(error)) {
+      // The session cannot be read to show the form again: the 503 page says the answer was not
+      // saved and offers it again (read here if the store failed before the body was).
+      const unsaved = draft === EMPTY_DRAFT
+        ? await readAnswerForm(c.req.raw, services.config.maxBodyBytes).catch(() => EMPTY_DRAFT)
+        : draft;
+      return serviceUnavailablePage(c, services, error, unsaved);
+    }
     if (!(error instanceof AppError) || error.code === "INTERNAL_ERROR") throw error;
     const session = await services.feedback.get(id).catch((e) => {
       if (e instanceof SessionNotFoundError) return null;
