@@ -7,6 +7,7 @@ import { Hono } from "hono";
 import { AppError } from "./lib/errors.ts";
 import { createApiApp } from "./lib/http/api.ts";
 import { accessLog } from "./lib/http/access_log.ts";
+import type { AppEnv } from "./lib/http/context.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
 import { rateLimitHeaders } from "./lib/http/limits.ts";
 import { securityHeaders } from "./lib/http/security_headers.ts";
@@ -19,12 +20,13 @@ import { createPagesApp, notFoundPage } from "./routes/mod.ts";
 const HEALTH_PROBE_TIMEOUT_MS = 2000;
 
 /** Builds the app on already-wired services. */
-export function createApp(services: Services): Hono {
-  const app = new Hono();
+export function createApp(services: Services): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
 
   app.onError((error) => errorResponse(error, services.log));
   app.use(accessLog(services.log));
   app.use(securityHeaders(services.config.publicBaseUrl));
+  // Reads the decision the limit middleware of a mounted sub-app (or a page) set on the context.
   app.use(rateLimitHeaders());
 
   app.get("/health", async (c) => {

@@ -72,7 +72,7 @@ function bareGet(kv: Deno.Kv): Hit {
 function leased(kv: Deno.Kv): Hit {
   const limiter = new RateLimiter(kv, LIMITS);
   return async (subject, rule) =>
-    ((await limiter.hit("bench", subject, rule)) as RateDecision).allowed;
+    ((await limiter.hit({ bucket: "bench", subject }, rule)) as RateDecision).allowed;
 }
 
 /** A scenario: drives `instances` (one `Hit` per instance, on one KV) for one subject. */

@@ -7,7 +7,7 @@ import type { ComponentChildren, JSX } from "preact";
 import { HTML_LANG, LANG_NAMES, LANGS, type Messages } from "../lib/i18n.ts";
 import { defineIsland } from "../lib/islands/island.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
-import type { PagePrefs } from "../routes/_prefs.ts";
+import type { PagePrefs } from "../lib/pages/prefs.ts";
 
 const ThemeToggleIsland = defineIsland("ThemeToggle", ThemeToggle);
 

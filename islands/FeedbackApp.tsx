@@ -5,28 +5,32 @@
  * browser, where it adds the API submit, the countdown, keyboard shortcuts, the character counter
  * and live status over the WebSocket (`/ws/{id}`, contract §5) with reconnect and backoff.
  *
- * This file holds the session's state, the form and the submit; the rest lives in the island's
- * private modules (`_*.ts`, `_*.tsx`): the props in `_props.ts`, the hooks `_countdown.ts`,
- * `_live_status.ts`, `_shortcuts.ts` and `_draft_storage.ts`, and the views `_StatusLine.tsx`,
- * `_Outcome.tsx`, `_AnswerSummary.tsx` and `_Announcer.tsx`.
+ * This file holds the form and wires the rest, which lives in the island's private modules
+ * (`_*.ts`, `_*.tsx`): the state as signals and its actions in `_state.ts`, the submit in
+ * `_submit.ts`, the props in `_props.ts`, the hooks `_countdown.ts`, `_live_status.ts`,
+ * `_shortcuts.ts` and `_draft_storage.ts`, and the views `_StatusLine.tsx`, `_Outcome.tsx`,
+ * `_AnswerSummary.tsx` and `_Announcer.tsx`.
  * @module
  */
 import type { JSX } from "preact";
-import { useEffect, useRef, useState } from "preact/hooks";
-import type { SessionStatus } from "../lib/feedback/model.ts";
+import { useEffect, useMemo, useRef } from "preact/hooks";
 import { format } from "../lib/i18n.ts";
-import { fetchIslandProps } from "../lib/islands/client.ts";
+// Length as the server counts it: code points, so an emoji is one character, not two.
+import { codePointLength as codePoints } from "../lib/text.ts";
 import { Announcer } from "./_Announcer.tsx";
 import { useCountdown } from "./_countdown.ts";
 import { useStoredDraft } from "./_draft_storage.ts";
-import { answerErrorKey } from "./_errors.ts";
 import { useLiveStatus } from "./_live_status.ts";
 import { Outcome } from "./_Outcome.tsx";
-import type { AnswerDraft, FeedbackAppProps } from "./_props.ts";
+import type { FeedbackAppProps } from "./_props.ts";
 import { useShortcuts } from "./_shortcuts.ts";
+import { createFeedbackState } from "./_state.ts";
 import { StatusLine } from "./_StatusLine.tsx";
+import { submit as submitAnswer } from "./_submit.ts";
 
-// The page (routes/feedback/[id].tsx) and the tests know the island by this file alone.
+// The pages (routes/feedback/[id].tsx, the 503 page of routes/_404.tsx) and the tests know the
+// island by this file alone.
+export { AnswerSummary } from "./_AnswerSummary.tsx";
 export { formatRemaining } from "./_countdown.ts";
 export {
   type AnswerDraft,
@@ -35,168 +39,61 @@ export {
   type FeedbackAppProps,
 } from "./_props.ts";
 
-/** Length as the server counts it: code points, so an emoji is one character, not two. */
-function codePoints(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
-
 /** The feedback island. */
 export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
   const t = props.messages;
-  const [status, setStatus] = useState<SessionStatus>(props.status);
-  const [answer, setAnswer] = useState<AnswerDraft | null>(props.answer);
-  const [sentHere, setSentHere] = useState(props.sentHere);
-  const [selected, setSelected] = useState<string[]>(props.draft.selectedOptions);
-  const [text, setText] = useState(props.draft.freeText);
-  const [error, setError] = useState<string | null>(props.error);
-  const [busy, setBusy] = useState(false);
-  const [announcement, setAnnouncement] = useState("");
-  /** Whether the announcement is also shown as a toast (news from elsewhere, not this page). */
-  const [toast, setToast] = useState(false);
-  // Refs for what callbacks outside a render (socket, timers, the submit's await) must read now.
-  const busyRef = useRef(false);
-  const statusRef = useRef(status);
-  statusRef.current = status;
+  // Props never change after hydration: the state is made once, from the server's render.
+  const state = useMemo(() => createFeedbackState(props), []);
+  const { pending, selected, text, error, busy } = state;
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const errorRef = useRef<HTMLDivElement>(null);
   const mounted = useRef(false);
-
-  const pending = status === "pending";
-
-  /** Reloads the island's props from the page, so a final view shows what the server knows. */
-  const refresh = async (fallback: SessionStatus, notice?: string) => {
-    if (statusRef.current === fallback && fallback !== "pending") return;
-    setStatus(fallback);
-    if (notice) {
-      setAnnouncement(notice);
-      setToast(true);
-    }
-    try {
-      const fresh = await fetchIslandProps<FeedbackAppProps>(location.pathname, "FeedbackApp");
-      if (fresh) {
-        setStatus(fresh.status);
-        setAnswer(fresh.answer);
-      }
-    } catch { /* offline: the fallback view stands */ }
-  };
+  const submit = () => submitAnswer(state, props);
 
   // At the deadline, ask the server what happened: the page turns even when the socket is down.
   const { remaining, syncWithServer } = useCountdown({
     expiresAt: props.expiresAt,
     renderedAt: props.renderedAt,
     running: pending,
-    onDeadline: () => refresh("expired", t.expiredTitle),
+    onDeadline: () => state.turnTo("expired"),
   });
 
   useStoredDraft(props.sessionId, { selectedOptions: selected, freeText: text }, {
     // A rejected no-JS post sent what the human entered; that wins over an older draft.
-    restore: pending && !props.error,
+    restore: pending.peek() && !props.error,
     keep: pending,
     onRestore: (stored) => {
-      setSelected(stored.selectedOptions.filter((o) => props.options.includes(o)));
-      if (props.allowFreeText) setText(stored.freeText);
+      selected.value = stored.selectedOptions.filter((o) => props.options.includes(o));
+      if (props.allowFreeText) text.value = stored.freeText;
     },
   });
 
   const connection = useLiveStatus(props.sessionId, {
     active: pending,
     onServerTime: syncWithServer,
-    onStatus: (current) => {
-      // While this page's own submit is in flight, `completed` is its answer, not news.
-      if (current === "completed" && !busyRef.current) refresh("completed", t.answeredLive);
-      if (current === "expired") refresh("expired", t.expiredTitle);
-      if (current === "cancelled") refresh("cancelled", t.cancelledTitle);
-    },
+    onStatus: state.onLiveStatus,
+  });
+
+  useShortcuts({
+    active: pending,
+    options: props.options,
+    onSubmit: submit,
+    onToggle: state.toggle,
   });
 
   // A view change made here (not the first render) moves focus to the new view's heading.
   useEffect(() => {
-    if (mounted.current && !pending) headingRef.current?.focus();
+    if (mounted.current && !pending.peek()) headingRef.current?.focus();
     mounted.current = true;
-  }, [status, sentHere]);
+  }, [state.status.value, state.sentHere.value]);
 
-  const toggle = (option: string) => {
-    setError(null);
-    setSelected((current) =>
-      current.includes(option)
-        ? current.filter((o) => o !== option)
-        : props.multiSelect
-        ? [...current, option]
-        : [option]
-    );
-  };
+  const announcer = <Announcer announcement={state.announcement.value} toast={state.toast.value} />;
 
-  const submit = async () => {
-    if (busyRef.current || statusRef.current !== "pending") return;
-    const draft: AnswerDraft = {
-      selectedOptions: props.options.filter((o) => selected.includes(o)),
-      freeText: props.allowFreeText ? text : "",
-    };
-    const length = codePoints(draft.freeText.trim());
-    const problem = draft.selectedOptions.length === 0 && length === 0
-      ? t.errorEmpty
-      : length > props.maxFreeTextLength
-      ? format(t.errorTooLong, { max: props.maxFreeTextLength })
-      : null;
-    if (problem) {
-      setError(problem);
-      errorRef.current?.focus();
-      return;
-    }
-    busyRef.current = true;
-    setBusy(true);
-    setError(null);
-    try {
-      const response = await fetch(`/api/feedback/${props.sessionId}/submit`, {
-        method: "POST",
-        headers: { "content-type": "application/json" },
-        body: JSON.stringify(draft),
-      });
-      const body = await response.json().catch(() => null);
-      if (response.ok) {
-        // Before the re-render: a live event about this very answer must not read as news.
-        statusRef.current = "completed";
-        setAnswer({ selectedOptions: draft.selectedOptions, freeText: draft.freeText.trim() });
-        setSentHere(true);
-        setStatus("completed");
-        setAnnouncement(t.thankYouTitle);
-        return;
-      }
-      // A stale tab learns the truth from the refusal: 409 answered, 410 expired or withdrawn.
-      const code: string | undefined = body?.error?.code;
-      if (code === "ALREADY_SUBMITTED") return void refresh("completed", t.answeredLive);
-      if (code === "SESSION_EXPIRED" || code === "SESSION_NOT_FOUND") {
-        return void refresh("expired", t.expiredTitle);
-      }
-      if (code === "SESSION_CANCELLED") return void refresh("cancelled", t.cancelledTitle);
-      const details = body?.error?.details ?? {};
-      setError(
-        format(t[answerErrorKey(code, details.field, details.reason)], {
-          max: props.maxFreeTextLength,
-        }),
-      );
-      errorRef.current?.focus();
-    } catch {
-      setError(t.errorNetwork);
-      errorRef.current?.focus();
-    } finally {
-      busyRef.current = false;
-      setBusy(false);
-    }
-  };
-
-  useShortcuts({ active: pending, options: props.options, onSubmit: submit, onToggle: toggle });
-
-  const announcer = <Announcer announcement={announcement} toast={toast} />;
-
-  if (!pending) {
+  if (!pending.value) {
     return (
       <Outcome
-        status={status}
-        sentHere={sentHere}
-        answer={answer}
+        status={state.status.value}
+        sentHere={state.sentHere.value}
+        answer={state.answer.value}
         messages={t}
         headingRef={headingRef}
       >
@@ -205,7 +102,7 @@ export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
     );
   }
 
-  const count = codePoints(text.trim());
+  const count = codePoints(text.value.trim());
   const over = count - props.maxFreeTextLength;
   const hasOptions = props.options.length > 0;
   return (
@@ -230,13 +127,13 @@ export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
                   type={props.multiSelect ? "checkbox" : "radio"}
                   name="selectedOptions"
                   value={option}
-                  checked={selected.includes(option)}
+                  checked={selected.value.includes(option)}
                   onClick={(event) => {
                     // Radios cannot be unticked natively; a second click on one clears it.
-                    if (!props.multiSelect && selected.includes(option)) {
+                    if (!props.multiSelect && selected.peek().includes(option)) {
                       event.preventDefault();
                     }
-                    toggle(option);
+                    state.toggle(option);
                   }}
                 />
                 <span class="option-text">{option}</span>
@@ -256,11 +153,8 @@ export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
               rows={hasOptions ? 3 : 5}
               aria-describedby="counter"
               aria-invalid={over > 0 ? "true" : undefined}
-              value={text}
-              onInput={(event) => {
-                setError(null);
-                setText(event.currentTarget.value);
-              }}
+              value={text.value}
+              onInput={(event) => state.edit(event.currentTarget.value)}
             />
             <p id="counter" class={over > 0 ? "counter over" : "counter"}>
               {over > 0
@@ -269,15 +163,15 @@ export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
             </p>
           </div>
         )}
-        <div class="error" role="alert" ref={errorRef} tabIndex={-1}>{error}</div>
+        <div class="error" role="alert" ref={state.errorRef} tabIndex={-1}>{error.value}</div>
         <div class="actions">
           <button
             type="submit"
             class="primary"
-            disabled={busy}
-            aria-busy={busy ? "true" : undefined}
+            disabled={busy.value}
+            aria-busy={busy.value ? "true" : undefined}
           >
-            {busy ? t.sending : t.submit}
+            {busy.value ? t.sending : t.submit}
           </button>
           <p class="hint">{t.shortcutHint}</p>
         </div>

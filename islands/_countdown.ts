@@ -3,7 +3,7 @@
  * on the server's clock, and a call to the page when it reaches zero.
  * @module
  */
-import { useEffect, useRef, useState } from "preact/hooks";
+import { type ReadonlySignal, useComputed, useSignal, useSignalEffect } from "@preact/signals";
 
 /** How long after zero the page asks the server, so the server's own expiry has run by then. */
 const DEADLINE_GRACE_MS = 1500;
@@ -24,7 +24,7 @@ export interface CountdownOptions {
   /** The server's clock when it rendered the page: the first value, so SSR and hydration agree. */
   renderedAt: number;
   /** Ticks only while true (while the session is pending). */
-  running: boolean;
+  running: ReadonlySignal<boolean>;
   /** Called once the time is up (after a short grace), to learn what the server decided. */
   onDeadline: () => void;
 }
@@ -32,7 +32,7 @@ export interface CountdownOptions {
 /** What {@link useCountdown} gives back. */
 export interface Countdown {
   /** Milliseconds left; zero or negative once the time is up. */
-  remaining: number;
+  remaining: ReadonlySignal<number>;
   /** Aligns the clock with the server's (epoch ms), so a skewed device still counts right. */
   syncWithServer: (serverTime: number) => void;
 }
@@ -40,31 +40,32 @@ export interface Countdown {
 /** The countdown to `expiresAt`, one tick a second while `running`. */
 export function useCountdown(options: CountdownOptions): Countdown {
   const { expiresAt, renderedAt, running } = options;
-  const [now, setNow] = useState(renderedAt);
-  const clockOffset = useRef(0);
-  // The latest callback, so the timer never calls one from an older render.
-  const latest = useRef(options);
-  latest.current = options;
-  const remaining = expiresAt - now;
+  const now = useSignal(renderedAt);
+  const clockOffset = useSignal(0);
+  const remaining = useComputed(() => expiresAt - now.value);
+  // Changes once, at zero: the deadline's timer is not restarted by every tick after it.
+  const timeUp = useComputed(() => remaining.value <= 0);
 
-  useEffect(() => {
-    if (!running) return;
-    const tick = () => setNow(Date.now() + clockOffset.current);
+  useSignalEffect(() => {
+    if (!running.value) return;
+    const tick = () => {
+      now.value = Date.now() + clockOffset.peek();
+    };
     tick();
     const timer = setInterval(tick, 1000);
     return () => clearInterval(timer);
-  }, [running]);
+  });
 
-  useEffect(() => {
-    if (!running || remaining > 0) return;
-    const timer = setTimeout(() => latest.current.onDeadline(), DEADLINE_GRACE_MS);
+  useSignalEffect(() => {
+    if (!running.value || !timeUp.value) return;
+    const timer = setTimeout(options.onDeadline, DEADLINE_GRACE_MS);
     return () => clearTimeout(timer);
-  }, [running, remaining <= 0]);
+  });
 
   return {
     remaining,
     syncWithServer: (serverTime) => {
-      clockOffset.current = serverTime - Date.now();
+      clockOffset.value = serverTime - Date.now();
     },
   };
 }

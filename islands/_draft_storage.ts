@@ -4,7 +4,8 @@
  * so every failure just means "no draft".
  * @module
  */
-import { useEffect, useRef } from "preact/hooks";
+import { effect, type ReadonlySignal } from "@preact/signals";
+import { useEffect } from "preact/hooks";
 import type { AnswerDraft } from "./_props.ts";
 
 const DRAFT_PREFIX = "feedback-draft:";
@@ -28,12 +29,18 @@ function storeDraft(sessionId: string, draft: AnswerDraft | null): void {
   } catch { /* storage blocked: drafts are a convenience */ }
 }
 
+/** The form's fields that are kept. */
+export interface DraftSignals {
+  selectedOptions: ReadonlySignal<string[]>;
+  freeText: ReadonlySignal<string>;
+}
+
 /** What {@link useStoredDraft} needs. */
 export interface StoredDraftOptions {
   /** Restore only when true: the form is shown, and the server sent no draft of its own. */
   restore: boolean;
-  /** Keep only when true (while pending); otherwise the stored draft is dropped. */
-  keep: boolean;
+  /** Keep only while true (while pending); otherwise the stored draft is dropped. */
+  keep: ReadonlySignal<boolean>;
   /** Called once with the stored draft, if there is one. */
   onRestore: (draft: AnswerDraft) => void;
 }
@@ -41,27 +48,28 @@ export interface StoredDraftOptions {
 /** Restores the stored draft of `sessionId` on mount, then stores `draft` as it changes. */
 export function useStoredDraft(
   sessionId: string,
-  draft: AnswerDraft,
+  draft: DraftSignals,
   options: StoredDraftOptions,
 ): void {
-  const restored = useRef(false);
-
   useEffect(() => {
-    if (!options.restore) return;
-    const stored = readStoredDraft(sessionId);
+    const stored = options.restore ? readStoredDraft(sessionId) : null;
     if (stored) options.onRestore(stored);
+    // The server's draft is not stored until it changes; a restored one is (as the form took it).
+    let unchanged = !stored;
+    // A plain effect, not `useSignalEffect`: it stores on the change itself, not a frame later,
+    // so a link followed right after typing (the language switch) loses nothing.
+    return effect(() => {
+      const selectedOptions = draft.selectedOptions.value;
+      const freeText = draft.freeText.value;
+      const keep = options.keep.value;
+      if (unchanged) {
+        unchanged = false;
+        return;
+      }
+      storeDraft(
+        sessionId,
+        keep && (selectedOptions.length || freeText) ? { selectedOptions, freeText } : null,
+      );
+    });
   }, []);
-
-  useEffect(() => {
-    // Store only what changes here: the first run still holds the server's draft.
-    if (!restored.current) {
-      restored.current = true;
-      return;
-    }
-    const { selectedOptions, freeText } = draft;
-    storeDraft(
-      sessionId,
-      options.keep && (selectedOptions.length || freeText) ? draft : null,
-    );
-  }, [draft.selectedOptions, draft.freeText, options.keep]);
 }

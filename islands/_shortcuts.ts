@@ -4,7 +4,7 @@
  * Chinese input is safe).
  * @module
  */
-import { useEffect, useRef } from "preact/hooks";
+import { type ReadonlySignal, useSignalEffect } from "@preact/signals";
 
 /** Where digits are text, not shortcuts. */
 const TYPING_TARGETS = "textarea, input:not([type=checkbox]):not([type=radio]), [contenteditable]";
@@ -12,7 +12,7 @@ const TYPING_TARGETS = "textarea, input:not([type=checkbox]):not([type=radio]), 
 /** What {@link useShortcuts} needs. */
 export interface ShortcutOptions {
   /** Listens only while true (while the form is shown). */
-  active: boolean;
+  active: ReadonlySignal<boolean>;
   /** The options in order: key 1 is the first. */
   options: string[];
   onSubmit: () => void;
@@ -21,28 +21,25 @@ export interface ShortcutOptions {
 
 /** Listens on the whole document for the form's shortcuts while `options.active`. */
 export function useShortcuts(options: ShortcutOptions): void {
-  // The latest callbacks: they close over the form's current state.
-  const latest = useRef(options);
-  latest.current = options;
-
-  useEffect(() => {
-    if (!options.active) return;
+  useSignalEffect(() => {
+    if (!options.active.value) return;
+    const { options: choices, onSubmit, onToggle } = options;
     const onKey = (event: KeyboardEvent) => {
       if (event.isComposing || event.defaultPrevented) return;
       if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) {
         event.preventDefault();
-        latest.current.onSubmit();
+        onSubmit();
         return;
       }
       if (event.ctrlKey || event.metaKey || event.altKey || !/^[1-9]$/.test(event.key)) return;
       const target = event.target as HTMLElement | null;
       if (target?.closest(TYPING_TARGETS)) return;
-      const option = latest.current.options[Number(event.key) - 1];
+      const option = choices[Number(event.key) - 1];
       if (option === undefined) return;
       event.preventDefault();
-      latest.current.onToggle(option);
+      onToggle(option);
     };
     document.addEventListener("keydown", onKey);
     return () => document.removeEventListener("keydown", onKey);
-  }, [options.active]);
+  });
 }

@@ -41,7 +41,7 @@ export interface RateRule {
   windowMs: number;
 }
 
-/** The outcome of one counted request, for the `X-RateLimit-*` headers. */
+/** The outcome of one counted request (the transports turn it into their headers). */
 export interface RateDecision {
   allowed: boolean;
   limit: number;
@@ -50,6 +50,12 @@ export interface RateDecision {
   resetAt: number;
   /** Seconds until the window ends, at least 1: the `Retry-After` of a refusal. */
   retryAfter: number;
+}
+
+/** One counter: a subject (an owner or a client address) in a bucket. */
+export interface RateCounter {
+  bucket: string;
+  subject: string;
 }
 
 /** The buckets of contract §3. */
@@ -97,27 +103,36 @@ interface Lease {
   inflight: Promise<void> | null;
 }
 
+/** Options of {@link RateLimiter}. */
+export interface RateLimiterOptions {
+  /** Clock override (epoch ms), for tests of window turns. */
+  now?: () => number;
+}
+
 /**
  * Counts requests per bucket and subject (an owner or a client address) against budgets shared
  * by every instance on the same KV; see the module doc for the design.
  */
 export class RateLimiter {
+  readonly #kv: Deno.Kv;
+  readonly #limits: RateLimits;
+  readonly #now: () => number;
   readonly #leases = new Map<string, Lease>();
   #nextPrune = 0;
 
-  constructor(
-    private readonly kv: Deno.Kv,
-    private readonly limits: RateLimits,
-    private readonly now: () => number = Date.now,
-  ) {}
+  constructor(kv: Deno.Kv, limits: RateLimits, options: RateLimiterOptions = {}) {
+    this.#kv = kv;
+    this.#limits = limits;
+    this.#now = options.now ?? Date.now;
+  }
 
   /**
    * Counts one request in `bucket` for `subject` and throws {@link RateLimitedError} when the
    * minute's budget is spent. Returns the decision (null when the bucket is off).
    */
   async enforce(bucket: RateBucket, subject: string): Promise<RateDecision | null> {
-    const decision = await this.hit(bucket, subject, {
-      limit: this.limits[bucket],
+    const decision = await this.hit({ bucket, subject }, {
+      limit: this.#limits[bucket],
       windowMs: WINDOW_MS,
     });
     if (decision && !decision.allowed) throw new RateLimitedError(decision);
@@ -130,9 +145,9 @@ export class RateLimiter {
    * refused only when KV says the window's budget is spent. Never admits more than the limit
    * across instances. Null when the rule is off.
    */
-  async hit(bucket: string, subject: string, rule: RateRule): Promise<RateDecision | null> {
+  async hit(counter: RateCounter, rule: RateRule): Promise<RateDecision | null> {
     if (rule.limit <= 0) return null;
-    const lease = this.#leaseFor(bucket, subject, rule);
+    const lease = this.#leaseFor(counter, rule);
     lease.waiting++;
     try {
       while (lease.local === 0 && lease.reserved < lease.limit) {
@@ -150,7 +165,7 @@ export class RateLimiter {
       // Exact on one instance; with several, what this one knows of the others' reservations.
       remaining: allowed ? Math.max(0, lease.limit - lease.reserved + lease.local) : 0,
       resetAt: lease.resetAt,
-      retryAfter: Math.max(1, Math.ceil((lease.resetAt - this.now()) / 1000)),
+      retryAfter: Math.max(1, Math.ceil((lease.resetAt - this.#now()) / 1000)),
     };
   }
 
@@ -160,8 +175,8 @@ export class RateLimiter {
   }
 
   /** The current window's lease of `subject` in `bucket`, a new one when the window turned. */
-  #leaseFor(bucket: string, subject: string, rule: RateRule): Lease {
-    const now = this.now();
+  #leaseFor({ bucket, subject }: RateCounter, rule: RateRule): Lease {
+    const now = this.#now();
     if (now >= this.#nextPrune) this.#prune(now);
     const window = Math.floor(now / rule.windowMs);
     const id = JSON.stringify([bucket, subject, rule.windowMs]);
@@ -196,7 +211,7 @@ export class RateLimiter {
     await Promise.resolve();
     while (true) {
       if (lease.shared) {
-        const entry = await this.kv.get<Deno.KvU64>(lease.key);
+        const entry = await this.#kv.get<Deno.KvU64>(lease.key);
         lease.reserved = Number(entry.value?.value ?? 0n);
         lease.versionstamp = entry.versionstamp;
       }
@@ -209,10 +224,10 @@ export class RateLimiter {
         Math.min(Math.floor(lease.limit * SLICE_FRACTION), Math.floor((free - demand) / 4)),
       );
       const take = Math.min(free, demand + slice);
-      const result = await this.kv.atomic()
+      const result = await this.#kv.atomic()
         .check({ key: lease.key, versionstamp: lease.versionstamp })
         .set(lease.key, new Deno.KvU64(BigInt(lease.reserved + take)), {
-          expireIn: Math.max(1000, lease.resetAt - this.now() + 1000),
+          expireIn: Math.max(1000, lease.resetAt - this.#now() + 1000),
         })
         .commit();
       if (result.ok) {
@@ -249,20 +264,4 @@ export class RateLimitedError extends AppError {
       retryAfter: decision.retryAfter,
     });
   }
-}
-
-/** The headers of limited responses: `X-RateLimit-*`, plus `Retry-After` when refused. */
-export const RATE_LIMIT_HEADER_NAMES = [
-  "Retry-After",
-  "X-RateLimit-Limit",
-  "X-RateLimit-Remaining",
-  "X-RateLimit-Reset",
-];
-
-/** Sets the rate-limit headers of `decision` on `headers`. */
-export function applyRateLimitHeaders(headers: Headers, decision: RateDecision): void {
-  headers.set("X-RateLimit-Limit", String(decision.limit));
-  headers.set("X-RateLimit-Remaining", String(decision.remaining));
-  headers.set("X-RateLimit-Reset", String(Math.ceil(decision.resetAt / 1000)));
-  if (!decision.allowed) headers.set("Retry-After", String(decision.retryAfter));
 }

@@ -33,7 +33,7 @@ const allowed = (decisions: (RateDecision | null)[]) => decisions.filter((d) => 
 
 /** `count` concurrent hits of one subject on `limiter`. */
 const concurrent = (limiter: RateLimiter, count: number, subject: string, rule: RateRule) =>
-  Promise.all(Array.from({ length: count }, () => limiter.hit("b", subject, rule)));
+  Promise.all(Array.from({ length: count }, () => limiter.hit({ bucket: "b", subject }, rule)));
 
 Deno.test("sequential requests on one instance read an exact X-RateLimit-Remaining", async () => {
   const { kv } = await countedKv();
@@ -43,7 +43,8 @@ Deno.test("sequential requests on one instance read an exact X-RateLimit-Remaini
       const remaining: number[] = [];
       for (let i = 0; i < 3; i++) {
         remaining.push(
-          (await limiter.hit("b", `s${limit}`, { limit, windowMs: MINUTE }))!.remaining,
+          (await limiter.hit({ bucket: "b", subject: `s${limit}` }, { limit, windowMs: MINUTE }))!
+            .remaining,
         );
       }
       assert.deepEqual(remaining, [limit - 1, limit - 2, limit - 3]);
@@ -135,12 +136,21 @@ Deno.test("leases of ended windows are dropped from memory", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     let now = 10 * MINUTE;
-    const limiter = new RateLimiter(kv, LIMITS, () => now);
+    const limiter = new RateLimiter(kv, LIMITS, { now: () => now });
     const rule = { limit: 5, windowMs: MINUTE };
-    await Promise.all(Array.from({ length: 200 }, (_, i) => limiter.hit("page", `ip:${i}`, rule)));
+    await Promise.all(
+      Array.from(
+        { length: 200 },
+        (_, i) => limiter.hit({ bucket: "page", subject: `ip:${i}` }, rule),
+      ),
+    );
     assert.equal(limiter.stats().leases, 200);
     now += MINUTE;
-    assert.equal((await limiter.hit("page", "ip:0", rule))?.allowed, true, "a new window");
+    assert.equal(
+      (await limiter.hit({ bucket: "page", subject: "ip:0" }, rule))?.allowed,
+      true,
+      "a new window",
+    );
     assert.equal(limiter.stats().leases, 1);
   } finally {
     kv.close();

@@ -7,11 +7,11 @@ import { createTokenVerifier, type TokenVerifier } from "./auth/jwt.ts";
 import type { Config } from "./config.ts";
 import { ExpiryScheduler } from "./feedback/expiry.ts";
 import { FeedbackService } from "./feedback/service.ts";
+import { LiveConnections } from "./live_connections.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { guardKv } from "./storage_guard.ts";
 import { WatchHub } from "./watch_hub.ts";
-import { SocketRegistry } from "./ws/registry.ts";
 
 /** What every transport receives. */
 export interface Services {
@@ -19,12 +19,20 @@ export interface Services {
   kv: Deno.Kv;
   feedback: FeedbackService;
   hub: WatchHub;
+  /**
+   * The instance's clock (epoch ms): `Date.now` unless a test injects one. The feedback service
+   * and expiry run on it, so timestamps sent to clients and pages agree with their deadlines.
+   */
+  now: () => number;
   verifyToken: TokenVerifier;
   log: Logger;
   /** Per-owner and per-address request budgets, counted in KV across instances. */
   rateLimiter: RateLimiter;
-  /** Every WebSocket of this instance: limits, idle timeout, 1012 on shutdown. */
-  sockets: SocketRegistry;
+  /**
+   * Every WebSocket of this instance, closed with 1012 at shutdown. The WebSocket transport owns
+   * its registry (limits, idle timeout) and adds it here when it is built.
+   */
+  sockets: LiveConnections;
   /** Expiry timers for watched sessions and the sweep for the rest (started by `main.ts`). */
   expiry: ExpiryScheduler;
 }
@@ -45,31 +53,28 @@ export function createServices(
   kv = guardKv(kv); // a failing store answers 503 SERVICE_UNAVAILABLE, never 500
   const log = options.log ?? createLogger(config.logLevel);
   const hub = new WatchHub(kv, log);
+  const now = options.now ?? Date.now;
   const feedback = new FeedbackService({
     kv,
     limits: config.feedback,
     hub,
     quotas: config.ownerQuotas,
-    now: options.now,
+    now,
     cursorSecret: config.jwt.secret,
   });
   return {
     config,
     kv,
     hub,
+    now,
     log,
     verifyToken: createTokenVerifier(config.jwt),
     feedback,
-    rateLimiter: new RateLimiter(kv, config.rateLimits, options.now),
-    sockets: new SocketRegistry({
-      maxSockets: config.ws.maxSockets,
-      maxPerScope: config.ws.maxSocketsPerSession,
-      maxPerOwner: config.ownerQuotas.maxSockets,
-      idleTimeoutMs: config.ws.idleTimeout * 1000,
-      log,
-    }),
+    rateLimiter: new RateLimiter(kv, config.rateLimits, { now: options.now }),
+    sockets: new LiveConnections(),
     expiry: new ExpiryScheduler(feedback, {
       sweepIntervalMs: config.expirySweepInterval * 1000,
+      now,
       log,
     }),
   };

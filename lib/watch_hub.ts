@@ -61,12 +61,12 @@ export class WatchHub {
   #watches = new Map<string, Watch>();
   #closed = false;
   readonly #retryDelayMs: number;
+  readonly #kv: Deno.Kv;
+  readonly #log?: Logger;
 
-  constructor(
-    private readonly kv: Deno.Kv,
-    private readonly log?: Logger,
-    options: WatchHubOptions = {},
-  ) {
+  constructor(kv: Deno.Kv, log?: Logger, options: WatchHubOptions = {}) {
+    this.#kv = kv;
+    this.#log = log;
     this.#retryDelayMs = options.retryDelayMs ?? 100;
   }
 
@@ -120,7 +120,7 @@ export class WatchHub {
   /** Reads one `kv.watch` stream to its end, then schedules a restart unless stopped. */
   async #run(id: string, watch: Watch): Promise<void> {
     try {
-      const reader = this.kv.watch([watch.key]).getReader();
+      const reader = this.#kv.watch([watch.key]).getReader();
       watch.reader = reader;
       while (true) {
         const { done, value } = await reader.read();
@@ -136,21 +136,21 @@ export class WatchHub {
           try {
             listener(entry.value, entry.versionstamp);
           } catch (error) {
-            this.log?.error("watch listener failed", describeError(error));
+            this.#log?.error("watch listener failed", describeError(error));
           }
         }
       }
       if (watch.stopped) return;
-      this.log?.warn("kv.watch ended; restarting", { key: keyKind(watch.key) });
+      this.#log?.warn("kv.watch ended; restarting", { key: keyKind(watch.key) });
     } catch (error) {
       if (watch.stopped) return;
       if (error instanceof Deno.errors.BadResource) {
         // The KV handle is closed: nothing to restart against.
-        this.log?.error("kv.watch failed: KV is closed", { key: keyKind(watch.key) });
+        this.#log?.error("kv.watch failed: KV is closed", { key: keyKind(watch.key) });
         this.#stop(id, watch);
         return;
       }
-      this.log?.error("kv.watch failed; restarting", {
+      this.#log?.error("kv.watch failed; restarting", {
         key: keyKind(watch.key),
         ...describeError(error),
       });

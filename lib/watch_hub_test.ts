@@ -1,13 +1,15 @@
 import assert from "node:assert/strict";
+import { eventually } from "../tests/_wait.ts";
 import { retryDelay, WatchHub } from "./watch_hub.ts";
 
-/** Polls `condition` until it holds. */
-async function eventually(condition: () => boolean, what = "condition"): Promise<void> {
-  const deadline = Date.now() + 3000;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within 3000 ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
+/**
+ * A logger that keeps the failures it is told of: the hub logs a failed watch in the same step
+ * as it schedules the restart, so a logged failure means the restart is pending.
+ */
+function failureLog() {
+  const failures: string[] = [];
+  const keep = (message: string) => void failures.push(message);
+  return { failures, log: { debug() {}, info() {}, warn: keep, error: keep } };
 }
 
 const randomKey = (): Deno.KvKey => ["watch_hub_test", crypto.randomUUID()];
@@ -122,7 +124,6 @@ Deno.test("WatchHub.close() cancels every watch and refuses new listeners", asyn
   hub.close();
   assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });
   assert.throws(() => hub.subscribe(randomKey(), () => {}), /closed/);
-  await new Promise((resolve) => setTimeout(resolve, 10));
 });
 
 Deno.test("WatchHub restarts a watch that fails or ends, so its listeners keep hearing", async (t) => {
@@ -144,13 +145,13 @@ Deno.test("WatchHub restarts a watch that fails or ends, so its listeners keep h
 
       // Two streams break after their first value; the third one holds.
       await eventually(() => broken.opened() === 3, "two restarts");
-      await new Promise((resolve) => setTimeout(resolve, 30));
       assert.deepEqual(values, [null], "a restart repeats nothing that did not change");
       assert.equal(warnings.length, 2, "each failure is logged once");
       assert.deepEqual(hub.stats(), { watches: 1, listeners: 1 });
 
       await kv.set(key, "after the restarts");
       await eventually(() => values.length === 2, "the change arrives");
+      // Nothing was repeated before the change either: it comes second.
       assert.deepEqual(values, [null, "after the restarts"]);
       stop();
       assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });
@@ -162,13 +163,14 @@ Deno.test("WatchHub restarts a watch that fails or ends, so its listeners keep h
 Deno.test("WatchHub delivers a change made while a watch was down", async () => {
   using kv = await Deno.openKv(":memory:");
   const broken = withBrokenWatches(kv, { breaks: 1, how: "error" });
+  const { failures, log } = failureLog();
   // A long first backoff, so the write surely lands while no stream is open.
-  const hub = new WatchHub(broken.kv, undefined, { retryDelayMs: 200 });
+  const hub = new WatchHub(broken.kv, log, { retryDelayMs: 200 });
   const key = randomKey();
   const values: unknown[] = [];
   const stop = hub.subscribe(key, (value) => values.push(value));
   await eventually(() => values.length === 1, "the first value");
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await eventually(() => failures.length === 1, "the watch failed");
   await kv.set(key, "missed?");
   assert.equal(broken.opened(), 1, "still in the backoff");
   await eventually(() => values.at(-1) === "missed?", "the restarted watch delivers");
@@ -179,11 +181,12 @@ Deno.test("WatchHub delivers a change made while a watch was down", async () => 
 Deno.test("WatchHub cancels a pending restart when the last listener leaves", async () => {
   using kv = await Deno.openKv(":memory:");
   const broken = withBrokenWatches(kv, { breaks: 1, how: "end" });
-  const hub = new WatchHub(broken.kv, undefined, { retryDelayMs: 60_000 });
+  const { failures, log } = failureLog();
+  const hub = new WatchHub(broken.kv, log, { retryDelayMs: 60_000 });
   const values: unknown[] = [];
   const stop = hub.subscribe(randomKey(), (value) => values.push(value));
   await eventually(() => values.length === 1, "the first value");
-  await new Promise((resolve) => setTimeout(resolve, 20));
+  await eventually(() => failures.length === 1, "the watch ended; its restart is pending");
   // The watch waits a minute to restart; leaving must clear that timer (the sanitizer checks).
   stop();
   assert.deepEqual(hub.stats(), { watches: 0, listeners: 0 });

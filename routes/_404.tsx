@@ -6,14 +6,14 @@
 import type { Context } from "hono";
 import type { JSX } from "preact";
 import { Layout } from "../components/Layout.tsx";
-import { AnswerSummary } from "../islands/_AnswerSummary.tsx";
+import { AnswerSummary } from "../islands/FeedbackApp.tsx";
 import { messagesFor } from "../lib/i18n.ts";
 import { describeError, redact } from "../lib/log.ts";
 import type { AppError } from "../lib/errors.ts";
 import type { Services } from "../lib/services.ts";
 import { logUnavailable, retryAfterOf } from "../lib/storage_guard.ts";
-import { pageResponse } from "./_headers.ts";
-import { type PagePrefs, resolvePrefs } from "./_prefs.ts";
+import { pageResponse } from "../lib/pages/headers.ts";
+import { type PagePrefs, resolvePrefs } from "../lib/pages/prefs.ts";
 
 function ProblemPage(
   { prefs, title, body }: { prefs: PagePrefs; title: string; body: string },

@@ -4,44 +4,19 @@
 import type { Context } from "hono";
 import type { JSX } from "preact";
 import { Layout } from "../components/Layout.tsx";
+import { clientConfig } from "../lib/client_config.ts";
 import { type Messages, messagesFor } from "../lib/i18n.ts";
 import type { Services } from "../lib/services.ts";
-import { pageResponse } from "./_headers.ts";
-import { type PagePrefs, resolvePrefs } from "./_prefs.ts";
+import { pageResponse } from "../lib/pages/headers.ts";
+import { type PagePrefs, resolvePrefs } from "../lib/pages/prefs.ts";
 
+/** The placeholder the README and the snippets on the page use for a token. */
 const TOKEN = "YOUR_TOKEN";
 
 function HomePage(
   { prefs, t, baseUrl }: { prefs: PagePrefs; t: Messages; baseUrl: string },
 ): JSX.Element {
-  const mcpUrl = `${baseUrl}/mcp`;
-  const claudeCode =
-    `claude mcp add --transport http interactive-feedback ${mcpUrl} --header "Authorization: Bearer ${TOKEN}"`;
-  const claudeDesktop = JSON.stringify(
-    {
-      mcpServers: {
-        "interactive-feedback": {
-          command: "npx",
-          args: ["-y", "mcp-remote", mcpUrl, "--header", "Authorization:${AUTH_HEADER}"],
-          env: { AUTH_HEADER: `Bearer ${TOKEN}` },
-        },
-      },
-    },
-    null,
-    2,
-  );
-  const cursor = JSON.stringify(
-    {
-      mcpServers: {
-        "interactive-feedback": { url: mcpUrl, headers: { Authorization: `Bearer ${TOKEN}` } },
-      },
-    },
-    null,
-    2,
-  );
-  const curl = `curl -s ${baseUrl}/api/feedback/create \\
-  -H 'Authorization: Bearer ${TOKEN}' -H 'Content-Type: application/json' \\
-  -d '{"message":"Ship it?","predefinedOptions":["Yes","No"]}'`;
+  const { mcpUrl, claudeCode, claudeDesktop, cursor, curl } = clientConfig(baseUrl, TOKEN);
   return (
     <Layout prefs={prefs} messages={t} title={t.homeTitle}>
       <main id="main" class="card home" data-page="home">

@@ -4,7 +4,7 @@
  * not-found handler; errors in a page become the HTML 500 page, storage failures the 503 page.
  */
 import { Hono } from "hono";
-import { createStaticHandler } from "../lib/islands/static.ts";
+import { createStaticHandler } from "../lib/http/static.ts";
 import type { Services } from "../lib/services.ts";
 import { isUnavailable } from "../lib/storage_guard.ts";
 import { errorPage, serviceUnavailablePage } from "./_404.tsx";

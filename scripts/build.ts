@@ -48,7 +48,7 @@ async function build(): Promise<boolean> {
 if (import.meta.main) {
   const ok = await build();
   if (!Deno.args.includes("--watch")) Deno.exit(ok ? 0 : 1);
-  const watched = ["islands", "lib/islands", "lib/i18n.ts", "lib/feedback/model.ts"]
+  const watched = ["islands", "lib/islands", "lib/i18n.ts", "lib/text.ts", "lib/feedback/model.ts"]
     .map((p) => new URL(p, root).pathname);
   let timer: ReturnType<typeof setTimeout> | undefined;
   for await (const _event of Deno.watchFs(watched)) {

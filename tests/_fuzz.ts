@@ -13,6 +13,7 @@ import fc from "fast-check";
 import { createApp } from "../app.ts";
 import { type ErrorCode, httpStatusOf } from "../lib/errors.ts";
 import { codePointLength } from "../lib/feedback/model.ts";
+import { feedbackPrefix, sessionPrefix } from "../lib/feedback/store.ts";
 import type { Logger } from "../lib/log.ts";
 import { closeRealtime, createServices } from "../lib/services.ts";
 import { testConfig, type TestInstance } from "./_helpers.ts";
@@ -124,7 +125,7 @@ export const ANSWER_BOUND_MS = 5000;
  */
 export async function snapshot(kv: Deno.Kv): Promise<Map<string, string>> {
   const out = new Map<string, string>();
-  for await (const entry of kv.list({ prefix: ["feedback"] })) {
+  for await (const entry of kv.list({ prefix: feedbackPrefix })) {
     out.set(JSON.stringify(entry.key), entry.versionstamp);
   }
   return out;
@@ -144,7 +145,7 @@ export function assertUnchanged(
 /** How many session records are stored. */
 export async function countSessions(kv: Deno.Kv): Promise<number> {
   let n = 0;
-  for await (const _ of kv.list({ prefix: ["feedback", "session"] })) n++;
+  for await (const _ of kv.list({ prefix: sessionPrefix })) n++;
   return n;
 }
 

@@ -6,6 +6,7 @@ import { Hono } from "hono";
 import { createMcpApp, type McpAppOptions } from "../lib/mcp/app.ts";
 import { Client, StreamableHTTPClientTransport } from "../lib/mcp/sdk.ts";
 import { createTestInstance, type TestInstance, type TestInstanceOptions } from "./_helpers.ts";
+import { eventually } from "./_wait.ts";
 
 /** A test instance served over real HTTP. */
 export interface ServedInstance extends AsyncDisposable {
@@ -91,7 +92,9 @@ export async function submitViaApi(
   });
 }
 
-/** Resolves after `ms` milliseconds. */
-export function delay(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
+/** Resolves once `listeners` calls (at least) are blocked on a KV watch of `instance`. */
+export async function untilWaiting(instance: TestInstance, listeners = 1): Promise<void> {
+  await eventually(() => instance.services.hub.stats().listeners >= listeners, {
+    what: "the call waiting on a KV watch",
+  });
 }

@@ -2,7 +2,9 @@
  * WebSocket test plumbing: a real server on port 0 for a test instance, and a real `WebSocket`
  * client that queues what it receives so a test can await the next message of a type.
  */
+import assert from "node:assert/strict";
 import type { TestInstance } from "./_helpers.ts";
+import { quietPeriod } from "./_wait.ts";
 
 /** A message as the server sends it. */
 export interface WsMessage {
@@ -97,12 +99,14 @@ export class TestClient implements AsyncDisposable {
     }
   }
 
-  /** Waits `ms` and returns every message of `type` that arrived meanwhile (removing them). */
-  async drain(type: string, ms: number): Promise<WsMessage[]> {
-    await new Promise((resolve) => setTimeout(resolve, ms));
-    const out = this.messages.filter((m) => m.type === type);
-    this.messages.splice(0, this.messages.length, ...this.messages.filter((m) => m.type !== type));
-    return out;
+  /**
+   * Asserts that no message of `type` is buffered or arrives within `ms`: a deliberate quiet
+   * period, for "no duplicate" and "no transition", which no condition can show.
+   */
+  async expectNone(type: string, ms: number): Promise<void> {
+    await quietPeriod(ms);
+    const arrived = this.messages.filter((m) => m.type === type);
+    assert.deepEqual(arrived, [], `no ${type} within ${ms} ms`);
   }
 
   /** Sends a JSON value (or raw text / bytes). */
@@ -138,17 +142,5 @@ export class TestClient implements AsyncDisposable {
       const timer = setTimeout(done, ms);
       this.#waiters.push(done);
     });
-  }
-}
-
-/** Polls `condition` until it holds (for counters that settle after a close handshake). */
-export async function eventually(
-  condition: () => boolean,
-  { timeoutMs = 3000, what = "condition" }: { timeoutMs?: number; what?: string } = {},
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not hold within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }

@@ -7,6 +7,7 @@ import {
   type TestInstance,
   tokenFor,
 } from "./_helpers.ts";
+import { eventually } from "./_wait.ts";
 
 // deno-lint-ignore no-explicit-any
 type Json = Record<string, any>;
@@ -505,13 +506,14 @@ Deno.test("a session with a short real timeout expires on its own", async () => 
 
 Deno.test("GET /api/feedback/{id}/result?wait is woken by a submit within milliseconds", async () => {
   await using app = await createTestInstance();
-  const token = await tokenFor(randomOwner());
+  const owner = randomOwner();
+  const token = await tokenFor(owner);
   const { sessionId } = await createSessionViaApi(app, token);
   const started = performance.now();
   const waiting = call(app, `/api/feedback/${sessionId}/result?wait=30`, {
     headers: authHeaders(token),
   });
-  await new Promise((r) => setTimeout(r, 200));
+  await eventually(() => app.services.feedback.waitsInProgress(owner) === 1, "the wait began");
   const submittedAt = performance.now();
   await call(app, `/api/feedback/${sessionId}/submit`, post(null, { selectedOptions: ["Yes"] }));
   const result = await waiting;
@@ -540,14 +542,15 @@ Deno.test("result?wait is validated: 0–55 whole seconds", async () => {
 });
 
 Deno.test("GET /api/feedback/list pages newest first and filters by status", async () => {
-  await using app = await createTestInstance();
+  let now = Date.now();
+  await using app = await createTestInstance({ now: () => now });
   const token = await tokenFor(randomOwner());
   const ids: string[] = [];
   for (let i = 0; i < 5; i++) {
     ids.push(
       (await createSessionViaApi(app, token, { message: `q${i}`, title: `T${i}` })).sessionId,
     );
-    await new Promise((r) => setTimeout(r, 2));
+    now += 1000; // each session a second newer than the last
   }
   await call(app, `/api/feedback/${ids[1]}/submit`, post(null, { freeText: "done" }));
 
@@ -609,22 +612,6 @@ Deno.test("unknown routes are 404 NOT_FOUND and wrong methods 405 with Allow", a
   assert.equal(res.headers.get("allow"), "POST");
   const get = await call(app, "/api/feedback/create", { method: "DELETE" });
   assertError(get, 405, "METHOD_NOT_ALLOWED");
-});
-
-Deno.test("GET /api/openapi.json describes every route", async () => {
-  await using app = await createTestInstance();
-  const res = await app.app.request("/api/openapi.json");
-  assert.equal(res.status, 200);
-  const doc = await res.json();
-  assert.equal(doc.openapi, "3.1.0");
-  assert.deepEqual(Object.keys(doc.paths).sort(), [
-    "/feedback/create",
-    "/feedback/list",
-    "/feedback/{id}/cancel",
-    "/feedback/{id}/result",
-    "/feedback/{id}/status",
-    "/feedback/{id}/submit",
-  ]);
 });
 
 Deno.test("an answer too large to store beside its question is a 413, never a 500", async () => {

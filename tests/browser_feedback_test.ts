@@ -370,6 +370,8 @@ Deno.test("the feedback page works in a real browser", async (t) => {
         await page.waitForSelector('[data-view="answered"]', WAIT);
         await page.goto(`${origin}/feedback/%3Cscript%3E${call("alert")}%3C%2Fscript%3E`);
         await page.goto(`${origin}/${encodeURIComponent(`<img src=x onerror=${call("alert")}>`)}`);
+        // A quiet period, on purpose: a payload that ran late (a timer, an error handler) shows
+        // up within it; that nothing runs cannot be awaited as a condition.
         await page.waitForTimeout(300);
         assert.deepEqual(dog.dialogs, []);
         assert.deepEqual(dog.xssConsole, []);

@@ -5,12 +5,10 @@
  * acknowledged with a 200, each exactly as sent, and no answer that was never sent.
  */
 import assert from "node:assert/strict";
-import { sessionKey } from "../lib/feedback/store.ts";
+import { sessionPrefix } from "../lib/feedback/store.ts";
 import { authHeaders, randomOwner, TEST_SECRET, tokenFor } from "./_helpers.ts";
 
 const ROOT = new URL("../", import.meta.url);
-/** Where session records live: their key without the id. */
-const SESSION_PREFIX = sessionKey("").slice(0, -1);
 const SESSIONS = 200;
 /** SIGKILL once this many submits have been acknowledged, while the others are in flight. */
 const KILL_AFTER = 50;
@@ -193,7 +191,7 @@ Deno.test("after kill -9 under load, every acknowledged answer is stored as sent
     // sent to that session.
     using kv = await Deno.openKv(kvPath);
     let sessions = 0;
-    for await (const entry of kv.list<Record<string, unknown>>({ prefix: SESSION_PREFIX })) {
+    for await (const entry of kv.list<Record<string, unknown>>({ prefix: sessionPrefix })) {
       const session = entry.value;
       sessions++;
       const id = String(session.id);

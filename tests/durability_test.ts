@@ -6,6 +6,7 @@ import {
   randomOwner,
   tokenFor,
 } from "./_helpers.ts";
+import { eventually } from "./_wait.ts";
 
 const submitInit = (body: unknown): RequestInit => ({
   method: "POST",
@@ -80,12 +81,13 @@ Deno.test("sessions and answers survive a restart (KV file closed and reopened)"
 Deno.test("two app instances on one KV: a wait on one is woken by a submit through the other", async () => {
   await using first = await createTestInstance();
   await using second = await createTestInstance({ kv: first.kv });
-  const token = await tokenFor(randomOwner());
+  const owner = randomOwner();
+  const token = await tokenFor(owner);
   const { sessionId } = await createSessionViaApi(first, token);
   const waiting = first.app.request(`/api/feedback/${sessionId}/result?wait=30`, {
     headers: authHeaders(token),
   });
-  await new Promise((r) => setTimeout(r, 100));
+  await eventually(() => first.services.feedback.waitsInProgress(owner) === 1, "the wait began");
   const submittedAt = performance.now();
   const res = await second.app.request(
     `/api/feedback/${sessionId}/submit`,
@@ -106,8 +108,7 @@ Deno.test("a waiting request whose client goes away releases its watch", async (
     waitMs: 30_000,
     signal: controller.signal,
   });
-  await new Promise((r) => setTimeout(r, 50));
-  assert.equal(app.services.hub.stats().watches, 1);
+  await eventually(() => app.services.hub.stats().watches === 1, "the wait watches the session");
   controller.abort();
   const session = await waiting;
   assert.equal(session.status, "pending");
@@ -125,19 +126,11 @@ Deno.test("a REST client that hangs up during result?wait releases the wait and 
       `http://127.0.0.1:${server.addr.port}/api/feedback/${sessionId}/result?wait=30`,
       { headers: authHeaders(token), signal: hangUp.signal },
     ).catch(() => "hung up");
-    await waitFor(() => app.services.hub.stats().watches === 1);
+    await eventually(() => app.services.hub.stats().watches === 1, "the wait watches the session");
     hangUp.abort();
     assert.equal(await request, "hung up");
-    await waitFor(() => app.services.hub.stats().watches === 0);
+    await eventually(() => app.services.hub.stats().watches === 0, "the watch is released");
   } finally {
     await server.shutdown();
   }
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error("condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { createApp } from "../app.ts";
-import { ownerEventPrefix } from "../lib/feedback/store.ts";
+import { FeedbackStore } from "../lib/feedback/store.ts";
 import { MESSAGES } from "../lib/i18n.ts";
 import type { Logger } from "../lib/log.ts";
 import { createServices } from "../lib/services.ts";
@@ -144,9 +144,8 @@ Deno.test("a submit whose commit fails is a 503, stores nothing, and the session
       body: JSON.stringify({ selectedOptions: [selected], freeText: "from the test" }),
     });
   const events = async () => {
-    const out = [];
-    for await (const e of f.faulty.real.list({ prefix: ownerEventPrefix(f.owner) })) out.push(e);
-    return out.length;
+    const log = new FeedbackStore(f.faulty.real).listOwnerEvents(f.owner, { since: 0 });
+    return (await Array.fromAsync(log)).length;
   };
   const eventsBefore = await events();
 

@@ -14,24 +14,12 @@ import type { Logger } from "../lib/log.ts";
 import { createServices } from "../lib/services.ts";
 import { WatchHub } from "../lib/watch_hub.ts";
 import { errorPage } from "../routes/_404.tsx";
-import { testConfig } from "./_helpers.ts";
+import { TEST_SECRET, testConfig } from "./_helpers.ts";
 import { TestClient } from "./_ws_client.ts";
+import { eventually } from "./_wait.ts";
 
 const ROOT = new URL("../", import.meta.url);
 const UUID = /[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}/gi;
-
-/** Polls `condition` until it holds. */
-async function eventually(
-  condition: () => boolean | Promise<boolean>,
-  what: string,
-  timeoutMs = 10_000,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 /** `main.ts` in a child process; every byte it writes to stdout and stderr is kept. */
 class ServiceProcess {
@@ -72,8 +60,7 @@ class ServiceProcess {
         if (line) port = JSON.parse(line).port;
         return port > 0;
       },
-      "the listening line",
-      30_000,
+      { what: "the listening line", timeoutMs: 30_000 },
     );
     return port;
   }
@@ -314,10 +301,13 @@ Deno.test("a failing KV watch is logged with its key's kind, not the owner or se
   });
   const { log, text, count } = recordingLogger();
   const hub = new WatchHub(broken, log, { retryDelayMs: 5 });
-  const stops = [
-    hub.subscribe(["feedback", "owner_changed", owner], () => {}),
-    hub.subscribe(["feedback", "session", id], () => {}),
-  ];
+  const feedback = new FeedbackService({
+    kv: broken,
+    limits: testConfig().feedback,
+    hub,
+    cursorSecret: TEST_SECRET,
+  });
+  const stops = [feedback.watchOwner(owner, () => {}), feedback.watchSession(id, () => {})];
   await eventually(() => count() >= 4, "the failures are logged");
   stops.forEach((stop) => stop());
   hub.close();
@@ -330,7 +320,12 @@ Deno.test("an expiry timer that fails is logged without the session id", async (
   const kv = await Deno.openKv(":memory:");
   const config = testConfig();
   const hub = new WatchHub(kv);
-  const feedback = new FeedbackService({ kv, limits: config.feedback, hub });
+  const feedback = new FeedbackService({
+    kv,
+    limits: config.feedback,
+    hub,
+    cursorSecret: TEST_SECRET,
+  });
   const { log, text, count } = recordingLogger();
   const expiry = new ExpiryScheduler(feedback, { sweepIntervalMs: 60_000, log });
   const id = crypto.randomUUID();
@@ -367,9 +362,8 @@ Deno.test("the write-contention error names no session", async () => {
   using kv = await Deno.openKv(":memory:");
   const { feedback: limits } = testConfig();
   const hub = new WatchHub(kv);
-  const session = await new FeedbackService({ kv, limits, hub }).create("owner", {
-    message: "Ship it?",
-  });
+  const service = new FeedbackService({ kv, limits, hub, cursorSecret: TEST_SECRET });
+  const session = await service.create("owner", { message: "Ship it?" });
   // The real KV, except that every atomic commit loses its race.
   const contended = new Proxy(kv, {
     get(target, property) {
@@ -384,7 +378,7 @@ Deno.test("the write-contention error names no session", async () => {
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
-  const feedback = new FeedbackService({ kv: contended, limits, hub });
+  const feedback = new FeedbackService({ kv: contended, limits, hub, cursorSecret: TEST_SECRET });
   const error = await feedback.submit(session.id, { freeText: "x" }).catch((e) => e);
   hub.close();
   assert.match(String(error?.message), /contention/);

@@ -7,7 +7,7 @@
  */
 import assert from "node:assert/strict";
 import { randomOwner, tokenFor } from "./_helpers.ts";
-import { delay, serveInstance, submitViaApi } from "./_mcp_helpers.ts";
+import { serveInstance, submitViaApi, untilWaiting } from "./_mcp_helpers.ts";
 
 const BIN = new URL("../tools/node_modules/.bin/", import.meta.url).pathname;
 const CONFORMANCE = "npm:@modelcontextprotocol/conformance@0.1.16";
@@ -150,8 +150,7 @@ Deno.test({
         method: "tools/call",
         params: { name: "get_feedback_result", arguments: { sessionId, wait: 30 } },
       });
-      const hub = served.instance.services.hub;
-      for (let i = 0; i < 500 && hub.stats().listeners === 0; i++) await delay(10);
+      await untilWaiting(served.instance);
       const res = await submitViaApi(served.instance, sessionId, { freeText: "Go ahead" });
       assert.equal(res.status, 200);
       await res.body?.cancel();

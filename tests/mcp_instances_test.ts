@@ -4,17 +4,17 @@
  */
 import assert from "node:assert/strict";
 import { randomOwner, tokenFor } from "./_helpers.ts";
-import type { TestInstance } from "./_helpers.ts";
-import { connectClient, delay, serveInstance, submitViaApi, textOf } from "./_mcp_helpers.ts";
+import {
+  connectClient,
+  serveInstance,
+  submitViaApi,
+  textOf,
+  untilWaiting,
+} from "./_mcp_helpers.ts";
 import type { CallToolResult } from "../lib/mcp/sdk.ts";
 
 const facts = (result: unknown) =>
   (result as CallToolResult).structuredContent as { sessionId: string; status: string };
-
-async function untilWaiting(instance: TestInstance): Promise<void> {
-  for (let i = 0; i < 200 && instance.services.hub.stats().listeners === 0; i++) await delay(10);
-  assert.ok(instance.services.hub.stats().listeners > 0, "the call never started waiting");
-}
 
 Deno.test("a wait on one instance is woken by a REST submit through another instance", async () => {
   await using first = await serveInstance();

@@ -14,7 +14,8 @@ import {
   tokenFor,
 } from "./_helpers.ts";
 import { connectClient, serveInstance as serveMcp, textOf } from "./_mcp_helpers.ts";
-import { eventually, serveInstance, TestClient } from "./_ws_client.ts";
+import { serveInstance, TestClient } from "./_ws_client.ts";
+import { eventually } from "./_wait.ts";
 import type { CallToolResult } from "../lib/mcp/sdk.ts";
 
 const QUOTAS = { OWNER_MAX_PENDING: "3", OWNER_MAX_WAITS: "2", OWNER_MAX_SOCKETS: "3" };

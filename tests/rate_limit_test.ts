@@ -103,13 +103,14 @@ Deno.test("RateLimiter opens a new budget when the window turns", async () => {
   const kv = await Deno.openKv(":memory:");
   try {
     let now = 1_000_000;
-    const limiter = new RateLimiter(kv, LIMITS, () => now);
+    const limiter = new RateLimiter(kv, LIMITS, { now: () => now });
+    const counter = { bucket: "b", subject: "s" };
     const rule = { limit: 1, windowMs: 60_000 };
-    assert.equal((await limiter.hit("b", "s", rule))?.allowed, true);
-    assert.equal((await limiter.hit("b", "s", rule))?.allowed, false);
+    assert.equal((await limiter.hit(counter, rule))?.allowed, true);
+    assert.equal((await limiter.hit(counter, rule))?.allowed, false);
     now += 60_000;
-    assert.equal((await limiter.hit("b", "s", rule))?.allowed, true);
-    assert.equal(await limiter.hit("b", "s", { limit: 0, windowMs: 60_000 }), null, "0 = off");
+    assert.equal((await limiter.hit(counter, rule))?.allowed, true);
+    assert.equal(await limiter.hit(counter, { limit: 0, windowMs: 60_000 }), null, "0 = off");
   } finally {
     kv.close();
   }
@@ -120,11 +121,17 @@ Deno.test("RateLimiter counts a small burst exactly and never admits more than t
   try {
     const limiter = new RateLimiter(kv, LIMITS);
     const burst = await Promise.all(
-      Array.from({ length: 6 }, () => limiter.hit("b", "burst", { limit: 4, windowMs: 60_000 })),
+      Array.from(
+        { length: 6 },
+        () => limiter.hit({ bucket: "b", subject: "burst" }, { limit: 4, windowMs: 60_000 }),
+      ),
     );
     assert.equal(burst.filter((d) => d?.allowed).length, 4, "a burst of 6 is counted exactly");
     const flood = await Promise.all(
-      Array.from({ length: 60 }, () => limiter.hit("b", "flood", { limit: 20, windowMs: 60_000 })),
+      Array.from(
+        { length: 60 },
+        () => limiter.hit({ bucket: "b", subject: "flood" }, { limit: 20, windowMs: 60_000 }),
+      ),
     );
     const admitted = flood.filter((d) => d?.allowed).length;
     assert.equal(admitted, 20, "a flood on one instance admits exactly the limit");
@@ -174,6 +181,37 @@ Deno.test("limited responses carry X-RateLimit headers on errors and pages too",
   assert.equal(page.status, 200);
   assert.equal(page.headers.get("x-ratelimit-limit"), "5");
   await page.body?.cancel();
+});
+
+Deno.test("API routes check in order: token before budget, a submit's id before its address is counted", async () => {
+  await using app = await createTestInstance({
+    env: { RATE_LIMIT_READ: "1", RATE_LIMIT_SUBMIT: "1" },
+  });
+  const token = await tokenFor(randomOwner());
+  // Without a token nothing is counted: the owner's one read is still there afterwards.
+  const anonymous = await app.app.request("/api/feedback/list");
+  assert.equal(anonymous.status, 401);
+  assert.equal(anonymous.headers.get("x-ratelimit-limit"), null);
+  await anonymous.body?.cancel();
+  const list = await app.app.request("/api/feedback/list", { headers: authHeaders(token) });
+  assert.equal(list.status, 200);
+  assert.equal(list.headers.get("x-ratelimit-remaining"), "0");
+  await list.body?.cancel();
+  // A malformed id is refused before the address's one submit is spent.
+  const submit = (id: string) =>
+    app.app.request(`/api/feedback/${id}/submit`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ freeText: "yes" }),
+    });
+  const malformed = await submit("not-a-session-id");
+  assert.equal(malformed.status, 400);
+  assert.equal(malformed.headers.get("x-ratelimit-limit"), null);
+  await malformed.body?.cancel();
+  const unknown = await submit(crypto.randomUUID());
+  assert.equal(unknown.status, 404);
+  assert.equal(unknown.headers.get("x-ratelimit-remaining"), "0");
+  await unknown.body?.cancel();
 });
 
 Deno.test("a no-JS answer refused by the limit keeps the typed text and says when to retry", async () => {

@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { MAX_DROPPED, RATE_BURST } from "../lib/ws/connection.ts";
 import { CLOSE } from "../lib/ws/registry.ts";
 import { createSessionViaApi, createTestInstance, randomOwner, tokenFor } from "./_helpers.ts";
-import { eventually, serveInstance, TestClient } from "./_ws_client.ts";
+import { serveInstance, TestClient } from "./_ws_client.ts";
+import { eventually } from "./_wait.ts";
 
 const WS_HEADERS = {
   Upgrade: "websocket",
@@ -198,18 +199,26 @@ Deno.test("a socket silent for the idle timeout is closed with 4000; pings keep 
   await using instance = await createTestInstance({ env: { WS_IDLE_TIMEOUT: "1" } });
   await using server = serveInstance(instance);
   const { sessionId } = await createSessionViaApi(instance, await tokenFor(randomOwner()));
-  await using silent = await TestClient.connect(`${server.wsOrigin}/ws/${sessionId}`);
+  // The pinging socket opens first, so its idle check comes due before the silent one's.
   await using chatty = await TestClient.connect(`${server.wsOrigin}/ws/${sessionId}`);
-
-  const started = Date.now();
   const pinger = setInterval(() => chatty.send({ type: "ping" }), 300);
   try {
+    // The registry reads this process's clock: the silent socket's silence starts after this.
+    const beforeOpen = performance.now();
+    await using silent = await TestClient.connect(`${server.wsOrigin}/ws/${sessionId}`);
+    await eventually(() => silent.socket.readyState === WebSocket.CLOSED, {
+      what: "the silent socket's idle close",
+    });
+    const silentFor = performance.now() - beforeOpen;
     const closed = await silent.closed;
-    const after = Date.now() - started;
     assert.equal(closed.code, CLOSE.idle);
     assert.match(closed.reason, /idle/);
-    assert.ok(after >= 900 && after < 2500, `closed after ${after} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    // Order, not a window: never closed before a whole idle timeout of silence (1 ms of slack
+    // for a clock the registry may read in whole milliseconds).
+    assert.ok(silentFor >= 999, `closed after ${silentFor.toFixed(0)} ms of silence`);
+    // The pinging socket's check came due first and kept it: it still answers.
+    chatty.messages.length = 0;
+    await chatty.next("pong");
     assert.equal(chatty.socket.readyState, WebSocket.OPEN, "the pinging socket is still open");
   } finally {
     clearInterval(pinger);

@@ -15,6 +15,7 @@ import {
   tokenFor,
 } from "./_helpers.ts";
 import { serveInstance, TestClient } from "./_ws_client.ts";
+import { eventually } from "./_wait.ts";
 
 Deno.test("closeRealtime() closes every socket with 1012 and refuses new ones", async () => {
   await using instance = await createTestInstance();
@@ -46,7 +47,8 @@ Deno.test("startServer's shutdown closes sockets with 1012 and ends long-polls a
     FEEDBACK_MIN_TIMEOUT: "1",
   });
   const origin = `http://127.0.0.1:${running.server.addr.port}`;
-  const token = await tokenFor(randomOwner());
+  const owner = randomOwner();
+  const token = await tokenFor(owner);
   const res = await fetch(`${origin}/api/feedback/create`, {
     method: "POST",
     headers: authHeaders(token),
@@ -60,7 +62,7 @@ Deno.test("startServer's shutdown closes sockets with 1012 and ends long-polls a
   const inFlight = fetch(`${origin}/api/feedback/${sessionId}/result?wait=30`, {
     headers: authHeaders(token),
   });
-  await new Promise((resolve) => setTimeout(resolve, 100));
+  await eventually(() => running.services.feedback.waitsInProgress(owner) === 1, "the long-poll");
   const started = Date.now();
   const stopped = running.shutdown();
 

@@ -113,9 +113,3 @@ export async function signToken(secret: string, options: SignOptions): Promise<s
   if (options.audience) jwt.setAudience(options.audience);
   return await jwt.sign(encoder.encode(secret));
 }
-
-/** Extracts the token from an `Authorization: Bearer …` header (scheme case-insensitive). */
-export function bearerToken(header: string | null | undefined): string | undefined {
-  const match = /^bearer[ \t]+([^\s]+)[ \t]*$/i.exec(header ?? "");
-  return match?.[1];
-}

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { SignJWT } from "jose";
 import type { JwtConfig } from "../config.ts";
 import { UnauthorizedError } from "../errors.ts";
-import { bearerToken, createTokenVerifier, signToken } from "./jwt.ts";
+import { createTokenVerifier, signToken } from "./jwt.ts";
 
 const SECRET = "current-secret-current-secret-0123456789";
 const OLD_SECRET = "previous-secret-previous-secret-012345678";
@@ -143,14 +143,4 @@ Deno.test("issuer and audience are enforced when configured", async () => {
     strict(await signToken(SECRET, { subject: "a", ttl: 60 })),
     UnauthorizedError,
   );
-});
-
-Deno.test("bearerToken matches the scheme case-insensitively", () => {
-  assert.equal(bearerToken("Bearer abc"), "abc");
-  assert.equal(bearerToken("bearer abc"), "abc");
-  assert.equal(bearerToken("BEARER   abc"), "abc");
-  assert.equal(bearerToken("Basic abc"), undefined);
-  assert.equal(bearerToken("Bearer"), undefined);
-  assert.equal(bearerToken("Bearer a b"), undefined);
-  assert.equal(bearerToken(null), undefined);
 });

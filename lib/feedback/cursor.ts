@@ -124,9 +124,3 @@ export function createCursorCodec(secret: string): CursorCodec {
     },
   };
 }
-
-/** A codec with a random key: cursors work within this process only. For tests and tools. */
-export function createEphemeralCursorCodec(): CursorCodec {
-  const bytes = crypto.getRandomValues(new Uint8Array(32));
-  return createCursorCodec(toBase64Url(bytes));
-}

@@ -27,6 +27,8 @@ const MAX_SWEEP_BATCHES = 50;
 export interface ExpirySchedulerOptions {
   /** Milliseconds between sweeps of the expiry index. */
   sweepIntervalMs: number;
+  /** The feedback service's clock (`createServices` passes the same one); `Date.now` if absent. */
+  now?: () => number;
   log?: Logger;
 }
 
@@ -51,11 +53,15 @@ export class ExpiryScheduler {
   #sweepHandle?: ReturnType<typeof setTimeout>;
   #sweeping = false;
   #closed = false;
+  readonly #feedback: FeedbackService;
+  readonly #options: ExpirySchedulerOptions;
+  readonly #now: () => number;
 
-  constructor(
-    private readonly feedback: FeedbackService,
-    private readonly options: ExpirySchedulerOptions,
-  ) {}
+  constructor(feedback: FeedbackService, options: ExpirySchedulerOptions) {
+    this.#feedback = feedback;
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+  }
 
   /**
    * Arms a timer that expires session `id` at `expiresAt`; every watcher of the same session
@@ -94,7 +100,7 @@ export class ExpiryScheduler {
   async sweepOnce(): Promise<number> {
     let total = 0;
     for (let batch = 0; batch < MAX_SWEEP_BATCHES && !this.#closed; batch++) {
-      const changed = await this.#track(this.feedback.expireDue(SWEEP_BATCH));
+      const changed = await this.#track(this.#feedback.expireDue(SWEEP_BATCH));
       total += changed;
       // A full batch may mean more are due; a short one means the index is drained.
       if (changed < SWEEP_BATCH) break;
@@ -118,19 +124,19 @@ export class ExpiryScheduler {
   }
 
   #arm(id: string, timer: Timer): void {
-    const delay = timer.expiresAt - this.feedback.now() + FIRE_LATE_MS;
+    const delay = timer.expiresAt - this.#now() + FIRE_LATE_MS;
     timer.handle = setTimeout(() => {
       if (this.#timers.get(id) !== timer) return;
-      if (timer.expiresAt - this.feedback.now() > 0) {
+      if (timer.expiresAt - this.#now() > 0) {
         this.#arm(id, timer); // long waits come in steps; a clock behind ours gets a second try
         return;
       }
       this.#timers.delete(id);
       // `get` writes `expired` with a compare-and-set when the deadline has passed.
-      this.#track(this.feedback.get(id)).catch((error) => {
+      this.#track(this.#feedback.get(id)).catch((error) => {
         // Not the id: it is the session's capability (the failure is rarely about one session).
-        if (!(error instanceof SessionNotFoundError) && this.options.log) {
-          logFailure(this.options.log, "expiry timer failed", error);
+        if (!(error instanceof SessionNotFoundError) && this.#options.log) {
+          logFailure(this.#options.log, "expiry timer failed", error);
         }
       });
     }, Math.min(MAX_TIMER_MS, Math.max(0, delay)));
@@ -142,9 +148,9 @@ export class ExpiryScheduler {
       try {
         await this.sweepOnce();
       } catch (error) {
-        if (this.options.log) logFailure(this.options.log, "expiry sweep failed", error);
+        if (this.#options.log) logFailure(this.#options.log, "expiry sweep failed", error);
       }
-      if (this.#sweeping) this.#scheduleSweep(this.options.sweepIntervalMs);
+      if (this.#sweeping) this.#scheduleSweep(this.#options.sweepIntervalMs);
     }, delay);
   }
 

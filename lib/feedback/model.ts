@@ -6,6 +6,7 @@
 import { z } from "zod";
 import type { FeedbackLimits } from "../config.ts";
 import { type FieldIssue, ValidationError } from "../errors.ts";
+import { codePointLength } from "../text.ts";
 
 /** Where a session is in its life. Only `pending` ever changes. */
 export type SessionStatus = "pending" | "completed" | "expired" | "cancelled";
@@ -65,12 +66,8 @@ export interface SubmitInput {
   metadata: JsonObject | null;
 }
 
-/** Unicode code points, the unit every length limit counts in. */
-export function codePointLength(text: string): number {
-  let n = 0;
-  for (const _ of text) n++;
-  return n;
-}
+// Every length limit counts code points; the island counts a draft with the same helper.
+export { codePointLength };
 
 /**
  * Text as well-formed Unicode: a lone UTF-16 surrogate (valid in a JS string and in JSON's

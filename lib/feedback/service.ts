@@ -1,6 +1,8 @@
 /**
- * Feedback use cases: create, read, list, answer, cancel, and wait for an answer.
- * Throws the errors of `lib/errors.ts`; knows nothing of HTTP, MCP or WebSockets.
+ * Feedback use cases: create, read, list, answer, cancel, wait for an answer, and watch sessions
+ * and owners change. The only door to stored feedback: transports and pages call these methods
+ * and never see the store, its KV keys or the watch hub. Throws the errors of `lib/errors.ts`;
+ * knows nothing of HTTP, MCP or WebSockets.
  *
  * Two per-owner caps live here (0 turns one off), both refused with `QUOTA_EXCEEDED` (429):
  * - pending sessions, counted in KV (a per-owner pending index written and deleted in the same
@@ -31,13 +33,22 @@ import {
   type SessionStatus,
   submitInputSchema,
 } from "./model.ts";
-import { FeedbackStore, type OwnerIndexEntry, sessionKey, type VersionedSession } from "./store.ts";
+import {
+  FeedbackStore,
+  ownerChangeKey,
+  type OwnerEvent,
+  type OwnerIndexEntry,
+  sessionKey,
+  type VersionedSession,
+} from "./store.ts";
 import {
   createCursorCodec,
-  createEphemeralCursorCodec,
   type CursorCodec,
+  type CursorScope,
   type ListPosition,
 } from "./cursor.ts";
+
+export type { OwnerEvent };
 
 /** What the service needs; `now` is injectable so expiry can be tested. */
 export interface FeedbackServiceDeps {
@@ -48,11 +59,15 @@ export interface FeedbackServiceDeps {
   quotas?: Partial<Pick<OwnerQuotas, "maxPending" | "maxWaits">>;
   now?: () => number;
   /**
-   * Key material for signed list cursors (the JWT secret: every instance sharing it accepts the
-   * others' cursors). Without it a random key is used, so cursors work in this process only.
+   * Key material for signed list cursors: the JWT secret, so every instance sharing it accepts
+   * the others' cursors. Required: a per-process key would work in tests and on one instance,
+   * and break paging only once a load balancer sends the next page elsewhere.
    */
-  cursorSecret?: string;
+  cursorSecret: string;
 }
+
+/** Called with the stored record of a watched session after each write to it; null once gone. */
+export type SessionListener = (session: FeedbackSession | null) => void;
 
 /** Options of {@link FeedbackService.list}. */
 export interface ListOptions {
@@ -70,18 +85,50 @@ export interface SessionPage {
 
 /** How long one list call may scan when a status filter skips many entries. */
 const MAX_LIST_SCAN = 1000;
+/** Index entries whose sessions `list` reads in one round trip (KV's `getMany` limit). */
+const LIST_BATCH = 10;
 /** Compare-and-set retries before giving up (only reached under pathological contention). */
 const MAX_CAS_ATTEMPTS = 20;
 
 /** Most seconds a caller may wait for an answer in one request. */
 export const MAX_WAIT_SECONDS = 55;
 
+/**
+ * `session` as it reads at `now`: null once purged, and past its deadline the record `get` would
+ * store (`expired`, `expiredAt` = deadline), without storing it.
+ */
+function asOf(session: FeedbackSession, now: number): FeedbackSession | null {
+  if (now >= session.purgeAt) return null;
+  const status = effectiveStatus(session, now);
+  return status === session.status ? session : { ...session, status, expiredAt: session.expiresAt };
+}
+
+/** `entries` in arrays of `size` (the last may be shorter), stopping after `max` entries. */
+async function* inBatches<T>(
+  entries: AsyncIterable<T>,
+  size: number,
+  max: number,
+): AsyncGenerator<T[]> {
+  let batch: T[] = [];
+  let taken = 0;
+  for await (const entry of entries) {
+    batch.push(entry);
+    taken++;
+    if (batch.length === size) {
+      yield batch;
+      batch = [];
+    }
+    if (taken >= max) break;
+  }
+  if (batch.length > 0) yield batch;
+}
+
 /** The feedback use cases. */
 export class FeedbackService {
-  readonly store: FeedbackStore;
-  readonly limits: FeedbackLimits;
-  readonly hub: WatchHub;
-  readonly now: () => number;
+  readonly #store: FeedbackStore;
+  readonly #limits: FeedbackLimits;
+  readonly #hub: WatchHub;
+  readonly #now: () => number;
   #cursors: CursorCodec;
   #createSchema;
   #submitSchema;
@@ -94,15 +141,13 @@ export class FeedbackService {
   #closed = false;
 
   constructor(deps: FeedbackServiceDeps) {
-    this.store = new FeedbackStore(deps.kv);
-    this.limits = deps.limits;
-    this.hub = deps.hub;
-    this.now = deps.now ?? Date.now;
+    this.#store = new FeedbackStore(deps.kv);
+    this.#limits = deps.limits;
+    this.#hub = deps.hub;
+    this.#now = deps.now ?? Date.now;
     this.#maxPending = deps.quotas?.maxPending ?? 0;
     this.#maxWaits = deps.quotas?.maxWaits ?? 0;
-    this.#cursors = deps.cursorSecret
-      ? createCursorCodec(deps.cursorSecret)
-      : createEphemeralCursorCodec();
+    this.#cursors = createCursorCodec(deps.cursorSecret);
     this.#createSchema = createInputSchema(deps.limits);
     this.#submitSchema = submitInputSchema(deps.limits);
   }
@@ -113,9 +158,9 @@ export class FeedbackService {
    */
   async create(owner: string, input: unknown): Promise<FeedbackSession> {
     const data = parseOrThrow(this.#createSchema, input);
-    const now = this.now();
+    const now = this.#now();
     const cap = this.#maxPending;
-    if (cap > 0 && await this.store.countPending(owner, { now, limit: cap }) >= cap) {
+    if (cap > 0 && await this.#store.countPending(owner, { now, limit: cap }) >= cap) {
       throw new AppError(
         "QUOTA_EXCEEDED",
         `You have ${cap} questions waiting for an answer; cancel or wait for some before asking more.`,
@@ -135,9 +180,9 @@ export class FeedbackService {
       status: "pending",
       createdAt: now,
       expiresAt,
-      purgeAt: expiresAt + this.limits.retention * 1000,
+      purgeAt: expiresAt + this.#limits.retention * 1000,
     };
-    if (!(await this.store.insert(session, now))) {
+    if (!(await this.#store.insert(session, now))) {
       throw new Error("session id collision"); // 122 random bits: never expected
     }
     return session;
@@ -156,57 +201,69 @@ export class FeedbackService {
   }
 
   /**
+   * Several sessions by id, in order, with expiry applied as {@link get} applies it (a purged or
+   * missing session is null; a pending one past its deadline reads as expired) but nothing
+   * written: a sweep or the next `get` stores the expiry. One KV read per ten ids.
+   */
+  async getMany(ids: string[]): Promise<(FeedbackSession | null)[]> {
+    const sessions = await this.#store.getMany(ids);
+    const now = this.#now();
+    return sessions.map((session) => session && asOf(session, now));
+  }
+
+  /**
    * The owner's sessions, newest first. `cursor` must be one this method returned for the same
    * owner and status filter (see `cursor.ts`); anything else is a validation error on `cursor`.
+   * A page is full at `limit` sessions and then always has a cursor; a call also stops after 1000
+   * index entries (a status filter may skip many), with a cursor however short its page.
    */
   async list(owner: string, options: ListOptions = {}): Promise<SessionPage> {
     const limit = options.limit ?? 20;
     const scope = { owner, status: options.status };
-    let after: ListPosition | undefined;
-    if (options.cursor !== undefined) {
-      after = await this.#cursors.read(scope, options.cursor) ?? undefined;
-      if (!after) {
-        throw ValidationError.of(
-          "cursor",
-          "is not a cursor this service handed out for this caller and status filter",
-        );
-      }
-    }
+    const after = options.cursor === undefined
+      ? undefined
+      : await this.#readCursor(scope, options.cursor);
     const items: FeedbackSession[] = [];
-    let last: ListPosition | undefined;
     let scanned = 0;
-    let batch: OwnerIndexEntry[] = [];
-    const flush = async (): Promise<boolean> => {
-      const sessions = await this.store.getMany(batch.map((e) => e.sessionId));
-      const now = this.now();
-      for (let i = 0; i < batch.length; i++) {
-        const s = sessions[i];
-        last = batch[i];
+    let last: OwnerIndexEntry | undefined;
+    const entries = this.#store.listOwner(owner, after);
+    for await (const batch of inBatches(entries, LIST_BATCH, MAX_LIST_SCAN)) {
+      const sessions = await this.getMany(batch.map((entry) => entry.sessionId));
+      for (const [i, entry] of batch.entries()) {
+        last = entry;
+        const session = sessions[i];
         // The index is the owner's by construction; the record is checked as well, so no index
         // entry (stale, or written by a bug) can ever show someone else's session.
-        if (!s || s.owner !== owner || now >= s.purgeAt) continue;
-        const status = effectiveStatus(s, now);
-        if (options.status && status !== options.status) continue;
-        items.push({ ...s, status });
-        if (items.length === limit) return true;
+        if (!session || session.owner !== owner) continue;
+        if (options.status && session.status !== options.status) continue;
+        items.push(session);
+        if (items.length === limit) return await this.#page(scope, items, entry);
       }
-      batch = [];
-      return false;
-    };
-    const page = async (more: boolean): Promise<SessionPage> => ({
-      items,
-      cursor: more && last
-        ? await this.#cursors.issue(scope, { createdAt: last.createdAt, sessionId: last.sessionId })
-        : null,
-    });
-    for await (const entry of this.store.listOwner(owner, after)) {
-      batch.push(entry);
-      scanned++;
-      if (batch.length === 10 && await flush()) return await page(true);
-      if (scanned >= MAX_LIST_SCAN) break;
+      scanned += batch.length;
     }
-    if (batch.length && await flush()) return await page(true);
-    return await page(scanned >= MAX_LIST_SCAN);
+    return await this.#page(scope, items, scanned >= MAX_LIST_SCAN ? last : undefined);
+  }
+
+  /** The position `cursor` names, or a validation error on `cursor`. */
+  async #readCursor(scope: CursorScope, cursor: string): Promise<ListPosition> {
+    const after = await this.#cursors.read(scope, cursor);
+    if (!after) {
+      throw ValidationError.of(
+        "cursor",
+        "is not a cursor this service handed out for this caller and status filter",
+      );
+    }
+    return after;
+  }
+
+  /** A page of `items`, with a cursor that resumes after `last` when there is one. */
+  async #page(
+    scope: CursorScope,
+    items: FeedbackSession[],
+    last: OwnerIndexEntry | undefined,
+  ): Promise<SessionPage> {
+    const position = last && { createdAt: last.createdAt, sessionId: last.sessionId };
+    return { items, cursor: position ? await this.#cursors.issue(scope, position) : null };
   }
 
   /** Records the human's answer: one atomic compare-and-set, so exactly one answer ever wins. */
@@ -219,7 +276,7 @@ export class FeedbackService {
         ...session,
         status: "completed",
         submittedAt: now,
-        purgeAt: now + this.limits.retention * 1000,
+        purgeAt: now + this.#limits.retention * 1000,
         feedback: {
           selectedOptions: answer.selectedOptions,
           freeText: answer.freeText,
@@ -239,7 +296,7 @@ export class FeedbackService {
         ...session,
         status: "cancelled",
         cancelledAt: now,
-        purgeAt: now + this.limits.retention * 1000,
+        purgeAt: now + this.#limits.retention * 1000,
       };
     });
   }
@@ -253,6 +310,37 @@ export class FeedbackService {
           ? null
           : { ...session, viewedAt: now },
     );
+  }
+
+  /**
+   * Calls `listener` with session `id` as stored, at once and after every write to it (null once
+   * it is gone), through this instance's shared KV watch: any number of listeners on one session
+   * cost one `kv.watch`. No expiry is applied: expiring is a write, and arrives as one. Returns
+   * the function that stops listening.
+   */
+  watchSession(id: string, listener: SessionListener): () => void {
+    return this.#hub.subscribe<FeedbackSession>(sessionKey(id), (session) => listener(session));
+  }
+
+  /**
+   * Calls `listener` once the watch has started and again whenever one of `owner`'s sessions is
+   * created or changes status (several changes may come as one call): the cue to read
+   * {@link ownerEventsSince}. One shared KV watch per owner. Returns the function that stops.
+   */
+  watchOwner(owner: string, listener: () => void): () => void {
+    return this.#hub.subscribe(ownerChangeKey(owner), () => listener());
+  }
+
+  /**
+   * `owner`'s events recorded at `since` (ms) or later, oldest first, read from KV `batchSize`
+   * (default 500) at a time however many there are. Events stay readable for ten minutes.
+   */
+  ownerEventsSince(
+    owner: string,
+    since: number,
+    options: { batchSize?: number } = {},
+  ): AsyncIterable<OwnerEvent> {
+    return this.#store.listOwnerEvents(owner, { since, batchSize: options.batchSize });
   }
 
   /**
@@ -272,7 +360,7 @@ export class FeedbackService {
       return first;
     }
 
-    const deadline = Math.min(this.now() + options.waitMs, first.expiresAt);
+    const deadline = Math.min(this.#now() + options.waitMs, first.expiresAt);
     const release = options.owner === undefined ? () => {} : this.#holdWait(options.owner);
     try {
       await this.#sleepUntilSettled(id, deadline, options.signal);
@@ -323,10 +411,10 @@ export class FeedbackService {
         this.#waiters.delete(finish);
         resolve();
       };
-      const timer = setTimeout(finish, Math.max(0, deadline - this.now()));
+      const timer = setTimeout(finish, Math.max(0, deadline - this.#now()));
       signal?.addEventListener("abort", finish, { once: true });
       this.#waiters.add(finish);
-      unsubscribe = this.hub.subscribe<FeedbackSession>(sessionKey(id), (value) => {
+      unsubscribe = this.watchSession(id, (value) => {
         if (!value || value.status !== "pending") finish();
       });
     });
@@ -352,7 +440,7 @@ export class FeedbackService {
   /** Marks every pending session past its deadline as expired; returns how many it changed. */
   async expireDue(limit = 100): Promise<number> {
     let changed = 0;
-    for (const id of await this.store.dueForExpiry(this.now(), limit)) {
+    for (const id of await this.#store.dueForExpiry(this.#now(), limit)) {
       const loaded = await this.#load(id).catch((error) => {
         if (error instanceof SessionNotFoundError) return null;
         throw error;
@@ -381,10 +469,10 @@ export class FeedbackService {
   ): Promise<FeedbackSession> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.#load(id);
-      const now = this.now();
+      const now = this.#now();
       const next = change(current.session, now);
       if (!next) return current.session;
-      if (await this.store.replace(current, next, now)) return next;
+      if (await this.#store.replace(current, next, now)) return next;
     }
     throw new Error("too much write contention on one session"); // no id: it is a capability
   }
@@ -392,8 +480,8 @@ export class FeedbackService {
   /** Reads a session and stores it as expired if its deadline has passed. */
   async #load(id: string): Promise<VersionedSession & { expiredNow: boolean }> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-      const current = await this.store.get(id);
-      const now = this.now();
+      const current = await this.#store.get(id);
+      const now = this.#now();
       if (!current || now >= current.session.purgeAt) throw new SessionNotFoundError();
       if (current.session.status !== "pending" || now < current.session.expiresAt) {
         return { ...current, expiredNow: false };
@@ -403,8 +491,8 @@ export class FeedbackService {
         status: "expired",
         expiredAt: current.session.expiresAt,
       };
-      if (await this.store.replace(current, expired, now)) {
-        const stored = await this.store.get(id);
+      if (await this.#store.replace(current, expired, now)) {
+        const stored = await this.#store.get(id);
         if (stored) return { ...stored, expiredNow: true };
       }
     }

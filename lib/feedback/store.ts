@@ -8,8 +8,15 @@
 import { AppError } from "../errors.ts";
 import { type FeedbackSession, isTerminal, type SessionStatus } from "./model.ts";
 
+/**
+ * Every key of the feedback store starts here (for tests that check a refused request stored
+ * nothing); no other module builds feedback keys.
+ */
+export const feedbackPrefix: Deno.KvKey = ["feedback"];
+/** Prefix of the session records. */
+export const sessionPrefix: Deno.KvKey = [...feedbackPrefix, "session"];
 /** The session record. */
-export const sessionKey = (id: string): Deno.KvKey => ["feedback", "session", id];
+export const sessionKey = (id: string): Deno.KvKey => [...sessionPrefix, id];
 /** Per-owner index, ordered by creation time: newest first when listed in reverse. */
 export const ownerIndexKey = (owner: string, createdAt: number, id: string): Deno.KvKey => [
   "feedback",
@@ -216,7 +223,10 @@ export class FeedbackStore {
     for await (const entry of iter) {
       // The position is read from the key itself, so a later `end` lands exactly on this entry.
       const [createdAt, sessionId] = entry.key.slice(prefix.length);
-      yield { sessionId: sessionId as string, createdAt: createdAt as number };
+      // Always true of a key `ownerIndexKey` built; checked so the types need no cast.
+      if (typeof createdAt === "number" && typeof sessionId === "string") {
+        yield { sessionId, createdAt };
+      }
     }
   }
 

@@ -4,47 +4,48 @@
  * errors go to the app's error handler.
  * @module
  */
-import { type Context, Hono } from "hono";
+import { type Context, type Handler, Hono, type MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { z } from "zod";
 import { AppError } from "../errors.ts";
-import { parseOrThrow, parseSessionId, SESSION_STATUSES } from "../feedback/model.ts";
-import { createdView, listItemView, resultView, statusView } from "../feedback/present.ts";
-import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
+import { parseOrThrow, parseSessionId } from "../feedback/model.ts";
+import {
+  cancelledView,
+  createdView,
+  listItemView,
+  resultView,
+  statusView,
+  submittedView,
+} from "../feedback/present.ts";
+import { sessionLinks } from "../links.ts";
 import type { Services } from "../services.ts";
-import { authenticate } from "./auth.ts";
+import { listQuerySchema, waitQuerySchema } from "./api_schemas.ts";
+import { ownerAuth } from "./auth.ts";
 import { readJsonObject } from "./body.ts";
+import type { AppEnv } from "./context.ts";
 import { ok } from "./envelope.ts";
-import { RATE_LIMIT_HEADER_NAMES } from "../rate_limit.ts";
-import { clientAddress, limitRequest } from "./limits.ts";
+import { addressLimit, ownerLimit, RATE_LIMIT_HEADER_NAMES } from "./limits.ts";
 import { openApiDocument } from "./openapi.ts";
-
-const listQuery = z.object({
-  status: z.enum(SESSION_STATUSES).optional(),
-  limit: z.coerce.number().int("must be a whole number").min(1).max(100).default(20),
-  cursor: z.string().min(1).max(1000).optional(),
-});
-
-const waitQuery = z.object({
-  wait: z.coerce.number().int("must be a whole number of seconds").min(0).max(MAX_WAIT_SECONDS)
-    .default(0),
-});
 
 /** The query parameters that carry a value: `?status=&limit=` means "not given", as in forms. */
 function presentQuery(c: Context): Record<string, string> {
   return Object.fromEntries(Object.entries(c.req.query()).filter(([, value]) => value !== ""));
 }
 
-/** Builds the `/api` sub-app. */
-export function createApiApp(services: Services): Hono {
-  const { feedback, config } = services;
-  const app = new Hono();
-  /** Authenticates the caller and counts the request against the owner's `bucket` budget. */
-  const ownerOf = async (c: Context, bucket: "create" | "read") => {
-    const owner = await authenticate(services.verifyToken, c.req.raw);
-    await limitRequest(c, services, bucket, `owner:${owner}`);
-    return owner;
+/** Middleware: parses the path's `:id` (a 400 names `sessionId`) and sets `sessionId`. */
+function sessionIdParam(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("sessionId", parseSessionId(c.req.param("id")));
+    await next();
   };
+}
+
+/** Builds the `/api` sub-app. */
+export function createApiApp(services: Services): Hono<AppEnv> {
+  const { feedback, config } = services;
+  const app = new Hono<AppEnv>();
+  // Each route's chain is its order of checks: who (401), then their budget (429), then the id
+  // (400), then the body. A submit carries no token: its id is checked, then its address counted.
+  const owned = (bucket: "create" | "read") => [ownerAuth(services), ownerLimit(services, bucket)];
 
   if (config.corsOrigins.length) {
     app.use(
@@ -57,15 +58,15 @@ export function createApiApp(services: Services): Hono {
     );
   }
 
-  /** Registers handlers for some methods of a path; any other method is a 405 with `Allow`. */
-  const route = (
-    path: string,
-    handlers: Partial<Record<"GET" | "POST", (c: Context) => Response | Promise<Response>>>,
-  ) => {
-    for (const [method, handler] of Object.entries(handlers)) {
-      app.on(method, path, handler!);
+  /**
+   * Registers the handler chain of some methods of a path (middleware, then the handler); any
+   * other method is a 405 with `Allow`.
+   */
+  const route = (path: string, chains: Partial<Record<"GET" | "POST", Handler<AppEnv>[]>>) => {
+    for (const [method, chain] of Object.entries(chains)) {
+      app.on(method, [path], ...chain!); // the overload of any chain length takes a list of paths
     }
-    const allow = Object.keys(handlers).flatMap((m) => m === "GET" ? ["GET", "HEAD"] : [m]);
+    const allow = Object.keys(chains).flatMap((m) => m === "GET" ? ["GET", "HEAD"] : [m]);
     app.all(path, (c) => {
       if (c.req.method === "OPTIONS") return c.body(null, 204, { Allow: allow.join(", ") });
       throw new AppError("METHOD_NOT_ALLOWED", `Use ${allow.join(" or ")} on this route.`, {
@@ -75,72 +76,56 @@ export function createApiApp(services: Services): Hono {
   };
 
   route("/feedback/create", {
-    POST: async (c) => {
-      const owner = await ownerOf(c, "create");
+    POST: [...owned("create"), async (c) => {
       const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
-      const session = await feedback.create(owner, body);
-      return ok(c, createdView(session, config.publicBaseUrl));
-    },
+      const session = await feedback.create(c.get("owner"), body);
+      return ok(c, createdView(session, sessionLinks(config.publicBaseUrl, session.id)));
+    }],
   });
 
   route("/feedback/list", {
-    GET: async (c) => {
-      const owner = await ownerOf(c, "read");
-      const query = parseOrThrow(listQuery, presentQuery(c));
-      const page = await feedback.list(owner, query);
+    GET: [...owned("read"), async (c) => {
+      const query = parseOrThrow(listQuerySchema, presentQuery(c));
+      const page = await feedback.list(c.get("owner"), query);
       return ok(c, { items: page.items.map(listItemView), cursor: page.cursor });
-    },
+    }],
   });
 
   route("/feedback/:id/status", {
-    GET: async (c) => {
-      const owner = await ownerOf(c, "read");
-      const session = await feedback.getOwned(owner, parseSessionId(c.req.param("id")));
+    GET: [...owned("read"), sessionIdParam(), async (c) => {
+      const session = await feedback.getOwned(c.get("owner"), c.get("sessionId"));
       return ok(c, statusView(session));
-    },
+    }],
   });
 
   route("/feedback/:id/submit", {
-    POST: async (c) => {
-      const id = parseSessionId(c.req.param("id"));
-      await limitRequest(c, services, "submit", `ip:${clientAddress(c, config.trustProxy)}`);
+    POST: [sessionIdParam(), addressLimit(services, "submit"), async (c) => {
       const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
-      const session = await feedback.submit(id, body);
-      return ok(c, {
-        sessionId: session.id,
-        status: session.status,
-        submittedAt: new Date(session.submittedAt!).toISOString(),
-      });
-    },
+      const session = await feedback.submit(c.get("sessionId"), body);
+      return ok(c, submittedView(session));
+    }],
   });
 
   route("/feedback/:id/result", {
-    GET: async (c) => {
-      const owner = await ownerOf(c, "read");
-      const id = parseSessionId(c.req.param("id"));
-      const { wait } = parseOrThrow(waitQuery, presentQuery(c));
-      const session = await feedback.result(owner, id, {
+    GET: [...owned("read"), sessionIdParam(), async (c) => {
+      const { wait } = parseOrThrow(waitQuerySchema, presentQuery(c));
+      const session = await feedback.result(c.get("owner"), c.get("sessionId"), {
         waitMs: wait * 1000,
         signal: c.req.raw.signal,
       });
       return ok(c, resultView(session));
-    },
+    }],
   });
 
   route("/feedback/:id/cancel", {
-    POST: async (c) => {
-      const owner = await ownerOf(c, "read");
-      const session = await feedback.cancel(owner, parseSessionId(c.req.param("id")));
-      return ok(c, {
-        sessionId: session.id,
-        status: session.status,
-        cancelledAt: new Date(session.cancelledAt!).toISOString(),
-      });
-    },
+    POST: [...owned("read"), sessionIdParam(), async (c) => {
+      const session = await feedback.cancel(c.get("owner"), c.get("sessionId"));
+      return ok(c, cancelledView(session));
+    }],
   });
 
   route("/openapi.json", {
-    GET: (c) => c.json(openApiDocument(config)),
+    GET: [(c) => c.json(openApiDocument(config))],
   });
 
   app.notFound(() => {

@@ -1,10 +1,20 @@
-/** Bearer-token authentication shared by the REST API and the MCP endpoint. @module */
-import { bearerToken, type TokenVerifier } from "../auth/jwt.ts";
-import { UnauthorizedError } from "../errors.ts";
+/**
+ * Bearer-token authentication of the REST API, as Hono middleware over the shared
+ * `lib/auth/bearer.ts`.
+ * @module
+ */
+import type { MiddlewareHandler } from "hono";
+import { authenticateBearer } from "../auth/bearer.ts";
+import type { Services } from "../services.ts";
+import type { AppEnv } from "./context.ts";
 
-/** The owner named by the request's bearer token; throws {@link UnauthorizedError}. */
-export async function authenticate(verify: TokenVerifier, request: Request): Promise<string> {
-  const token = bearerToken(request.headers.get("authorization"));
-  if (!token) throw new UnauthorizedError("Send `Authorization: Bearer <token>`.", false);
-  return (await verify(token)).owner;
+/**
+ * Middleware: authenticates the bearer token and sets `owner` on the context; a missing or bad
+ * token throws `UnauthorizedError` (a 401 with `WWW-Authenticate`).
+ */
+export function ownerAuth(services: Pick<Services, "verifyToken">): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    c.set("owner", await authenticateBearer(services.verifyToken, c.req.header("authorization")));
+    await next();
+  };
 }

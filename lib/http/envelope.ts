@@ -3,6 +3,7 @@
  * @module
  */
 import type { Context } from "hono";
+import { bearerChallenge } from "../auth/bearer.ts";
 import { type AppError, httpStatusOf, toAppError, UnauthorizedError } from "../errors.ts";
 import { describeError, type Logger } from "../log.ts";
 import { logUnavailable } from "../storage_guard.ts";
@@ -32,24 +33,19 @@ export function ok<T>(c: Context, data: T): Response {
  * An error whose `details.retryAfter` is set (storage unavailable, rate limited) also gets its
  * `Retry-After` header.
  */
-export function errorResponse(error: unknown, log: Logger, headers: HeadersInit = {}): Response {
+export function errorResponse(error: unknown, log: Logger): Response {
   const appError = toAppError(error);
   if (appError.code === "INTERNAL_ERROR") log.error("unhandled error", describeError(error));
   // An outage is expected and may last: one line per request, the cause's message, no stack.
   if (appError.code === "SERVICE_UNAVAILABLE") logUnavailable(log, appError, { transport: "http" });
-  const h = new Headers(headers);
-  h.set("content-type", "application/json; charset=utf-8");
+  const h = new Headers({ "content-type": "application/json; charset=utf-8" });
   const retryAfter = appError.details?.retryAfter;
-  if (typeof retryAfter === "number" && retryAfter > 0 && !h.has("retry-after")) {
+  if (typeof retryAfter === "number" && retryAfter > 0) {
     h.set("retry-after", String(Math.ceil(retryAfter)));
   }
   if (appError.code === "UNAUTHORIZED") {
-    // RFC 6750 §3.1: no error code when the request carried no token at all.
-    const invalid = !(appError instanceof UnauthorizedError) || appError.tokenPresented;
-    h.set(
-      "www-authenticate",
-      `Bearer realm="interactive-feedback"${invalid ? ', error="invalid_token"' : ""}`,
-    );
+    const presented = !(appError instanceof UnauthorizedError) || appError.tokenPresented;
+    h.set("www-authenticate", bearerChallenge(presented));
   }
   const allow = appError.details?.allow;
   if (appError.code === "METHOD_NOT_ALLOWED" && Array.isArray(allow)) {

@@ -10,7 +10,11 @@ export function renderDocument(page: JSX.Element): string {
   return `<!DOCTYPE html>${renderToString(page)}`;
 }
 
-/** An HTML response for a page; `headers` are added (security headers come from middleware). */
+/**
+ * An HTML response for a page, with `headers` added. A page's own headers (its CSP, cache rules,
+ * cookies) come from the caller, `pageResponse` of `lib/pages/headers.ts`; only the headers of
+ * every response (HSTS, `nosniff`) come from the app's middleware.
+ */
 export function htmlResponse(page: JSX.Element, status = 200, headers: HeadersInit = {}): Response {
   const h = new Headers(headers);
   h.set("content-type", "text/html; charset=utf-8");

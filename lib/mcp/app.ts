@@ -10,8 +10,8 @@
  * @module
  */
 import { Hono } from "hono";
+import { authenticateBearer, bearerChallenge } from "../auth/bearer.ts";
 import { UnauthorizedError } from "../errors.ts";
-import { authenticate } from "../http/auth.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
 import { createHostCheck } from "./host_guard.ts";
@@ -35,7 +35,14 @@ export interface McpAppOptions {
 export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
 
 const ALLOW = "POST";
-const REALM = 'Bearer realm="interactive-feedback"';
+
+/** JSON-RPC error codes of transport-level refusals (JSON-RPC 2.0 §5.1; -32000… are ours). */
+const RPC_ERROR = {
+  /** Forbidden Host/Origin, method not allowed. */
+  refused: -32000,
+  unauthorized: -32001,
+  internal: -32603,
+} as const;
 
 /** Builds the MCP sub-app; mount it with `app.route("/mcp", …)`. */
 export function createMcpApp(services: Services, options: McpAppOptions = {}): Hono {
@@ -49,44 +56,45 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
     const request = c.req.raw;
     const refused = checkHost(request);
     if (refused) {
-      return jsonRpcError(
-        403,
-        -32000,
-        refused === "host"
+      return jsonRpcError(403, {
+        code: RPC_ERROR.refused,
+        message: refused === "host"
           ? "Forbidden: this server does not answer to that Host."
           : "Forbidden: requests from that Origin are not accepted.",
-      );
+      });
     }
 
     let owner: string;
     try {
       owner = options.unauthenticatedOwnerForTests ??
-        await authenticate(services.verifyToken, request);
+        await authenticateBearer(services.verifyToken, request.headers.get("authorization"));
     } catch (error) {
       if (!(error instanceof UnauthorizedError)) log.error("mcp auth failed", describeError(error));
+      // Unlike REST, any `Authorization` header (another scheme too) earns `invalid_token` here:
+      // kept as MCP clients have always seen it.
       const hasToken = request.headers.has("authorization");
-      return jsonRpcError(
-        401,
-        -32001,
-        error instanceof UnauthorizedError ? `Unauthorized: ${error.message}` : "Unauthorized.",
-        { "WWW-Authenticate": hasToken ? `${REALM}, error="invalid_token"` : REALM },
-      );
+      return jsonRpcError(401, {
+        code: RPC_ERROR.unauthorized,
+        message: error instanceof UnauthorizedError
+          ? `Unauthorized: ${error.message}`
+          : "Unauthorized.",
+        headers: { "WWW-Authenticate": bearerChallenge(hasToken) },
+      });
     }
 
     if (request.method !== "POST") {
-      return jsonRpcError(
-        405,
-        -32000,
-        request.method === "GET"
+      return jsonRpcError(405, {
+        code: RPC_ERROR.refused,
+        message: request.method === "GET"
           ? "Method not allowed: this stateless server opens no SSE stream on GET; POST JSON-RPC messages."
           : request.method === "DELETE"
           ? "Method not allowed: this stateless server keeps no session to end."
           : "Method not allowed: POST JSON-RPC messages.",
-        { Allow: ALLOW },
-      );
+        headers: { Allow: ALLOW },
+      });
     }
 
-    const server = createFeedbackServer(services, catalog, owner, { progressIntervalMs });
+    const server = createFeedbackServer(catalog, { owner, progressIntervalMs });
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined, // stateless
       maxRequestBodySize: config.maxBodyBytes,
@@ -113,20 +121,23 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
     } catch (error) {
       close();
       log.error("mcp request failed", describeError(error));
-      return jsonRpcError(500, -32603, "Internal error.");
+      return jsonRpcError(500, { code: RPC_ERROR.internal, message: "Internal error." });
     }
   });
 
   return app;
 }
 
+/** The JSON-RPC error of a transport-level answer, and the headers that go with it. */
+interface RpcErrorAnswer {
+  code: number;
+  message: string;
+  headers?: Record<string, string>;
+}
+
 /** A JSON-RPC error answer not tied to a request id (transport-level failures). */
-function jsonRpcError(
-  status: number,
-  code: number,
-  message: string,
-  headers: Record<string, string> = {},
-): Response {
+function jsonRpcError(status: number, answer: RpcErrorAnswer): Response {
+  const { code, message, headers = {} } = answer;
   return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
     status,
     headers: { "Content-Type": "application/json", ...headers },
@@ -134,7 +145,7 @@ function jsonRpcError(
 }
 
 /**
- * Passes `body` through and calls `finished` once: when it ends, or when the reader (the client)
+ * Passes `body` through and calls `release` once: when it ends, or when the reader (the client)
  * goes away early.
  */
 function releaseWhenDone(

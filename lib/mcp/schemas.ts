@@ -7,7 +7,8 @@
 import { z } from "zod";
 import type { FeedbackLimits } from "../config.ts";
 import { type FeedbackSession, SESSION_STATUSES } from "../feedback/model.ts";
-import { sessionLinks } from "../feedback/present.ts";
+import { isoTime, optionalIsoTime } from "../feedback/present.ts";
+import { feedbackUrlOf } from "../links.ts";
 import { FIELD_DESCRIPTIONS as D, MAX_LIST_LIMIT } from "./texts.ts";
 
 const waitSeconds = (description: string) =>
@@ -74,8 +75,6 @@ export const listOutput = z.object({
 /** The facts of a session as `structuredContent`. */
 export type SessionFacts = z.infer<typeof sessionOutput>;
 
-const iso = (ms: number | undefined) => ms === undefined ? null : new Date(ms).toISOString();
-
 /** A session's facts, with its link under the configured public origin. */
 export function sessionFacts(session: FeedbackSession, publicBaseUrl: string): SessionFacts {
   const answer = session.status === "completed" ? session.feedback : undefined;
@@ -83,12 +82,13 @@ export function sessionFacts(session: FeedbackSession, publicBaseUrl: string): S
     sessionId: session.id,
     status: session.status,
     title: session.title,
-    feedbackUrl: sessionLinks(publicBaseUrl, session.id).feedbackUrl,
-    createdAt: iso(session.createdAt)!,
-    expiresAt: iso(session.expiresAt)!,
-    viewedAt: iso(session.viewedAt),
-    submittedAt: iso(session.submittedAt),
-    cancelledAt: iso(session.cancelledAt),
+    feedbackUrl: feedbackUrlOf(publicBaseUrl, session.id),
+    createdAt: isoTime(session.createdAt),
+    expiresAt: isoTime(session.expiresAt),
+    // Absent times are `null` here (the output schema says so), where REST leaves them out.
+    viewedAt: optionalIsoTime(session.viewedAt) ?? null,
+    submittedAt: optionalIsoTime(session.submittedAt) ?? null,
+    cancelledAt: optionalIsoTime(session.cancelledAt) ?? null,
     feedback: answer
       ? {
         selectedOptions: answer.selectedOptions,

@@ -6,6 +6,7 @@
  */
 import type { FeedbackLimits } from "../config.ts";
 import type { FeedbackSession } from "../feedback/model.ts";
+import { isoTime, preview, statusTime } from "../feedback/present.ts";
 import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
 
 /**
@@ -90,8 +91,6 @@ export const MAX_LIST_LIMIT = 50;
 
 const NO_ANSWER_NEXT = "Continue without it and do not ask the same question again.";
 
-const iso = (ms: number | undefined) => ms === undefined ? "" : new Date(ms).toISOString();
-
 function nextWait(id: string): string {
   return `call get_feedback_result with {"sessionId":"${id}","wait":${MAX_WAIT_SECONDS}}`;
 }
@@ -99,7 +98,7 @@ function nextWait(id: string): string {
 function viewedLine(session: FeedbackSession): string {
   return session.viewedAt === undefined
     ? "The user has not opened the page yet."
-    : `The user opened the page at ${iso(session.viewedAt)} and may still be answering.`;
+    : `The user opened the page at ${isoTime(session.viewedAt)} and may still be answering.`;
 }
 
 /** What just happened, so the text can say the right next step. */
@@ -142,7 +141,9 @@ export function sessionText(
         "",
         session.feedback?.combinedFeedback ?? "",
         "",
-        `Act on this answer. (sessionId ${session.id}, answered at ${iso(session.submittedAt)})`,
+        `Act on this answer. (sessionId ${session.id}, answered at ${
+          isoTime(statusTime(session))
+        })`,
       ].join("\n");
     case "expired":
       return expiredText(session, context);
@@ -150,7 +151,7 @@ export function sessionText(
       return context.kind === "cancelled"
         ? `Question withdrawn: the user's page now shows that it was withdrawn. No answer will come. ${NO_ANSWER_NEXT}`
         : `No answer came: the question was withdrawn at ${
-          iso(session.cancelledAt)
+          isoTime(statusTime(session))
         }. ${NO_ANSWER_NEXT}`;
     case "pending":
       return pendingText(session, feedbackUrl, context);
@@ -158,10 +159,10 @@ export function sessionText(
 }
 
 function expiredText(session: FeedbackSession, context: ResultContext): string {
-  const expired = `No answer came: the question expired at ${iso(session.expiresAt)}`;
+  const expired = `No answer came: the question expired at ${isoTime(session.expiresAt)}`;
   if (session.viewedAt !== undefined) {
     return `${expired}. The user opened the page at ${
-      iso(session.viewedAt)
+      isoTime(session.viewedAt)
     } but did not answer. ${NO_ANSWER_NEXT}`;
   }
   const why = context.kind === "waited" && context.asking
@@ -174,7 +175,7 @@ function expiredText(session: FeedbackSession, context: ResultContext): string {
 }
 
 function pendingText(session: FeedbackSession, url: string, context: ResultContext): string {
-  const until = `The question stays open until ${iso(session.expiresAt)}.`;
+  const until = `The question stays open until ${isoTime(session.expiresAt)}.`;
   switch (context.kind) {
     case "created":
       if (context.waitRefusedLimit !== undefined) {
@@ -296,13 +297,6 @@ export function listText(
   ].join("\n");
 }
 
-/** The first `max` code points of a text on one line, with an ellipsis when cut. */
-export function preview(text: string, max: number): string {
-  const flat = text.replace(/\s+/g, " ").trim();
-  const chars = [...flat];
-  return chars.length <= max ? flat : `${chars.slice(0, max - 1).join("")}…`;
-}
-
 /** The message of a progress notification sent while a call waits. */
 export function progressText(
   session: FeedbackSession | undefined,
@@ -312,7 +306,7 @@ export function progressText(
 ): string {
   const seen = session?.viewedAt === undefined
     ? "The user has not opened the page yet"
-    : `The user opened the page at ${iso(session.viewedAt)}`;
+    : `The user opened the page at ${isoTime(session.viewedAt)}`;
   return `Waiting for the user's answer: ${elapsedSeconds} s of up to ${
     Math.round(waitSeconds)
   } s. ${seen}: ${feedbackUrl}`;

@@ -1,10 +1,14 @@
 /**
  * The five feedback tools, registered on one `McpServer` per request for one authenticated owner.
- * Each handler parses its input, calls the feedback service, and answers with a text for the agent
- * plus `structuredContent`; every error becomes an `isError` result with a safe message (the SDK
- * would otherwise echo a thrown message verbatim).
+ * Each tool is one entry of {@link FEEDBACK_TOOLS}: its name, what the agent sees (`tools/list`),
+ * the rate budget a call spends, and a handler that calls the feedback service and answers with a
+ * text for the agent plus `structuredContent`. Registration is the same for all of them: every
+ * error becomes an `isError` result with a safe message (the SDK would otherwise echo a thrown
+ * message verbatim).
  * @module
  */
+import type { z } from "zod";
+import type { FeedbackLimits } from "../config.ts";
 import {
   AlreadySubmittedError,
   AppError,
@@ -15,6 +19,7 @@ import {
 } from "../errors.ts";
 import type { FeedbackSession } from "../feedback/model.ts";
 import { parseSessionId } from "../feedback/model.ts";
+import { preview } from "../feedback/present.ts";
 import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
@@ -35,12 +40,12 @@ import {
   type RequestHandlerExtra,
   type ServerNotification,
   type ServerRequest,
+  type ToolAnnotations,
 } from "./sdk.ts";
 import {
   ERROR_TEXTS,
   listText,
   maxCreateWaitSeconds,
-  preview,
   type ResultContext,
   SERVER_INSTRUCTIONS,
   sessionText,
@@ -48,268 +53,349 @@ import {
 } from "./texts.ts";
 import { type ProgressUpdate, waitForAnswer } from "./wait.ts";
 
-/** Options of {@link createFeedbackServer}. */
-export interface ToolOptions {
-  /** Time between progress notifications while a call waits. */
-  progressIntervalMs: number;
-}
+/** The SDK's per-call extras: abort signal, progress token, notification sender. */
+export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
 
-type Extra = RequestHandlerExtra<ServerRequest, ServerNotification>;
-
-const DEFAULT_LIST_LIMIT = 10;
-
-/**
- * The tool definitions of one service: schemas and descriptions are built once and shared by
- * every per-request server.
- */
-export function createToolCatalog(services: Services) {
-  const limits = services.config.feedback;
-  return {
-    descriptions: toolDescriptions(limits),
-    interactiveFeedbackInput: interactiveFeedbackInput(limits),
-  };
-}
-
-/** The tool catalog of {@link createToolCatalog}. */
-export type ToolCatalog = ReturnType<typeof createToolCatalog>;
-
-/** A fresh MCP server that acts for `owner`, with the five feedback tools. */
-export function createFeedbackServer(
-  services: Services,
-  catalog: ToolCatalog,
-  owner: string,
-  options: ToolOptions,
-): McpServer {
-  const { feedback, hub, config, log } = services;
-  const server = new McpServer(
-    { name: SERVICE_NAME, version: SERVICE_VERSION },
-    { instructions: SERVER_INSTRUCTIONS },
-  );
-  const describe = catalog.descriptions;
-
-  const result = (session: FeedbackSession, context: ResultContext): CallToolResult => {
-    const facts = sessionFacts(session, config.publicBaseUrl);
-    return {
-      content: [{ type: "text", text: sessionText(session, facts.feedbackUrl, context) }],
-      structuredContent: facts,
-    };
-  };
-
+/** What every handler acts with: the service, the owner, and the answers all tools share. */
+export interface ToolContext {
+  readonly services: Services;
+  /** The owner the bearer token names; every call acts for them only. */
+  readonly owner: string;
+  /** A single-session result: the text for the agent and the session's facts. */
+  result(session: FeedbackSession, context: ResultContext): CallToolResult;
   /**
-   * Counts the call against the owner's `bucket` budget (as the REST API does), then runs the
-   * handler; anything thrown, a spent budget included, becomes a safe `isError` result.
+   * Waits until the session leaves `pending` or `waitMs` passes, with progress notifications
+   * when the client asked for them.
    */
-  const guarded = async (
-    bucket: "create" | "read",
-    sessionIdForErrors: string | undefined,
-    run: () => Promise<CallToolResult>,
-  ): Promise<CallToolResult> => {
-    try {
-      await services.rateLimiter.enforce(bucket, `owner:${owner}`);
-      return await run();
-    } catch (error) {
-      return errorResult(error, sessionIdForErrors);
-    }
-  };
+  wait(
+    session: FeedbackSession,
+    options: { waitMs: number; extra: ToolExtra },
+  ): Promise<FeedbackSession>;
+}
 
-  const errorResult = (error: unknown, id: string | undefined): CallToolResult => {
-    let text: string;
-    if (error instanceof SessionNotFoundError) text = ERROR_TEXTS.notFound(id ?? "");
-    else if (error instanceof ValidationError) text = ERROR_TEXTS.invalid(error.message);
-    else if (error instanceof AlreadySubmittedError) text = ERROR_TEXTS.alreadyAnswered;
-    else if (error instanceof SessionGoneError) text = ERROR_TEXTS.gone(error.status);
-    else if (isUnavailable(error)) {
-      logUnavailable(log, error, { transport: "mcp" });
-      text = ERROR_TEXTS.unavailable(retryAfterOf(error));
-    } else {
-      const appError = toAppError(error);
-      if (appError.code === "INTERNAL_ERROR") {
-        log.error("mcp tool failed", describeError(error));
-        text = ERROR_TEXTS.internal;
-      } else {
-        text = appError.message;
-      }
-    }
-    return { content: [{ type: "text", text }], isError: true };
-  };
+/** What the agent sees of a tool; `title` is also the annotations' title. */
+export interface ToolConfig<Input extends z.ZodObject> {
+  title: string;
+  description: string;
+  inputSchema: Input;
+  outputSchema: z.ZodObject;
+  /** The hints; the title is added from {@link ToolConfig.title}. */
+  annotations: Omit<ToolAnnotations, "title">;
+}
 
-  /** Waits for an answer with progress notifications when the client asked for them. */
-  const wait = (session: FeedbackSession, waitMs: number, extra: Extra) => {
-    const token = extra._meta?.progressToken;
-    const progress = token === undefined
-      ? undefined
-      : (update: ProgressUpdate) =>
-        extra.sendNotification({
-          method: "notifications/progress",
-          params: { progressToken: token, ...update },
-        });
-    return waitForAnswer(feedback, hub, session, {
-      owner,
-      waitMs,
-      signal: extra.signal,
-      feedbackUrl: sessionFacts(session, config.publicBaseUrl).feedbackUrl,
-      progress,
-      progressIntervalMs: options.progressIntervalMs,
-    });
-  };
+/** One MCP tool. Adding a tool is one more definition in {@link FEEDBACK_TOOLS}. */
+export interface ToolDefinition<Input extends z.ZodObject> {
+  name: string;
+  /** Built once per service (the limits shape the texts), shared by every per-request server. */
+  config(limits: FeedbackLimits): ToolConfig<Input>;
+  /** The owner's rate budget a call spends, the same as the matching REST route's. */
+  bucket: "create" | "read";
+  /** The session a call names, for the answer when it does not exist. */
+  sessionIdOf?(args: z.output<Input>): string;
+  /** Runs one call; whatever it throws becomes a safe `isError` result. */
+  handler(ctx: ToolContext, args: z.output<Input>, extra: ToolExtra): Promise<CallToolResult>;
+}
 
-  server.registerTool("interactive_feedback", {
+/** Types a definition's handler from its input schema. */
+function defineTool<Input extends z.ZodObject>(tool: ToolDefinition<Input>): ToolDefinition<Input> {
+  return tool;
+}
+
+/** The hints of a tool that only reads the owner's own sessions. */
+const READS = { readOnlyHint: true, idempotentHint: true, openWorldHint: false } as const;
+
+/** `interactive_feedback`: asks the question, and waits for the answer when asked to. */
+const interactiveFeedback = defineTool({
+  name: "interactive_feedback",
+  config: (limits) => ({
     title: "Ask the user",
-    description: describe.interactive_feedback,
-    inputSchema: catalog.interactiveFeedbackInput,
+    description: toolDescriptions(limits).interactive_feedback,
+    inputSchema: interactiveFeedbackInput(limits),
     outputSchema: sessionOutput,
     annotations: {
-      title: "Ask the user",
       readOnlyHint: false,
       destructiveHint: false,
       idempotentHint: false,
       openWorldHint: true,
     },
-  }, (args, extra) =>
-    guarded("create", undefined, async () => {
-      const { wait: requested = 0, ...input } = args;
-      let created: FeedbackSession;
-      try {
-        created = await feedback.create(owner, input);
-      } catch (error) {
-        const cap = quotaLimitOf(error, "pending_sessions");
-        if (cap === undefined) throw error;
-        return quotaResult(ERROR_TEXTS.tooManyPending(cap));
-      }
-      // Return while the question is still open, so the agent can still show the link.
-      const limit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
-      const waitSeconds = Math.min(requested, limit);
-      if (waitSeconds <= 0) return result(created, { kind: "created" });
-      const started = Date.now();
-      let settled: FeedbackSession;
-      try {
-        settled = await wait(created, waitSeconds * 1000, extra);
-      } catch (error) {
-        // The question exists: hand out its link whatever stopped the wait, or a retry would put
-        // the same question in front of the human twice.
-        const cap = quotaLimitOf(error, "waits");
-        if (cap !== undefined) return result(created, { kind: "created", waitRefusedLimit: cap });
-        if (isUnavailable(error)) return result(created, { kind: "created", waitFailed: true });
-        throw error;
-      }
-      return result(settled, {
-        kind: "waited",
-        waitedSeconds: secondsSince(started),
-        asking: true,
-        requestedSeconds: requested > limit ? requested : undefined,
-      });
-    }));
+  }),
+  bucket: "create",
+  async handler(ctx, args, extra) {
+    const { wait: requested = 0, ...input } = args;
+    let created: FeedbackSession;
+    try {
+      created = await ctx.services.feedback.create(ctx.owner, input);
+    } catch (error) {
+      const cap = quotaLimitOf(error, "pending_sessions");
+      if (cap === undefined) throw error;
+      return textResult(ERROR_TEXTS.tooManyPending(cap));
+    }
+    // Return while the question is still open, so the agent can still show the link.
+    const limit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
+    const waitSeconds = Math.min(requested, limit);
+    if (waitSeconds <= 0) return ctx.result(created, { kind: "created" });
+    const started = Date.now();
+    let settled: FeedbackSession;
+    try {
+      settled = await ctx.wait(created, { waitMs: waitSeconds * 1000, extra });
+    } catch (error) {
+      // The question exists: hand out its link whatever stopped the wait, or a retry would put
+      // the same question in front of the human twice.
+      const cap = quotaLimitOf(error, "waits");
+      if (cap !== undefined) return ctx.result(created, { kind: "created", waitRefusedLimit: cap });
+      if (isUnavailable(error)) return ctx.result(created, { kind: "created", waitFailed: true });
+      throw error;
+    }
+    return ctx.result(settled, {
+      kind: "waited",
+      waitedSeconds: secondsSince(started),
+      asking: true,
+      requestedSeconds: requested > limit ? requested : undefined,
+    });
+  },
+});
 
-  server.registerTool("get_feedback_result", {
+/** `get_feedback_result`: the answer, waiting for it when asked to. */
+const getFeedbackResult = defineTool({
+  name: "get_feedback_result",
+  config: (limits) => ({
     title: "Get the user's answer",
-    description: describe.get_feedback_result,
+    description: toolDescriptions(limits).get_feedback_result,
     inputSchema: getResultInput,
     outputSchema: sessionOutput,
-    annotations: {
-      title: "Get the user's answer",
-      readOnlyHint: true,
-      idempotentHint: true,
-      openWorldHint: false,
-    },
-  }, (args, extra) =>
-    guarded("read", args.sessionId, async () => {
-      const id = parseSessionId(args.sessionId);
-      const waitSeconds = Math.min(args.wait ?? 0, MAX_WAIT_SECONDS);
-      const current = await feedback.getOwned(owner, id);
-      if (waitSeconds <= 0 || current.status !== "pending") {
-        return result(current, { kind: "status" });
-      }
-      const started = Date.now();
-      let settled: FeedbackSession;
-      try {
-        settled = await wait(current, waitSeconds * 1000, extra);
-      } catch (error) {
-        const cap = quotaLimitOf(error, "waits");
-        if (cap === undefined) throw error;
-        return quotaResult(ERROR_TEXTS.tooManyWaits(cap));
-      }
-      return result(settled, {
-        kind: "waited",
-        waitedSeconds: secondsSince(started),
-        asking: false,
-      });
-    }));
+    annotations: READS,
+  }),
+  bucket: "read",
+  sessionIdOf: (args) => args.sessionId,
+  async handler(ctx, args, extra) {
+    const id = parseSessionId(args.sessionId);
+    const waitSeconds = Math.min(args.wait ?? 0, MAX_WAIT_SECONDS);
+    const current = await ctx.services.feedback.getOwned(ctx.owner, id);
+    if (waitSeconds <= 0 || current.status !== "pending") {
+      return ctx.result(current, { kind: "status" });
+    }
+    const started = Date.now();
+    let settled: FeedbackSession;
+    try {
+      settled = await ctx.wait(current, { waitMs: waitSeconds * 1000, extra });
+    } catch (error) {
+      const cap = quotaLimitOf(error, "waits");
+      if (cap === undefined) throw error;
+      return textResult(ERROR_TEXTS.tooManyWaits(cap));
+    }
+    return ctx.result(settled, {
+      kind: "waited",
+      waitedSeconds: secondsSince(started),
+      asking: false,
+    });
+  },
+});
 
-  server.registerTool("check_feedback_status", {
+/** `check_feedback_status`: the session as it is, without waiting. */
+const checkFeedbackStatus = defineTool({
+  name: "check_feedback_status",
+  config: (limits) => ({
     title: "Check a question's status",
-    description: describe.check_feedback_status,
+    description: toolDescriptions(limits).check_feedback_status,
     inputSchema: sessionIdInput,
     outputSchema: sessionOutput,
-    annotations: {
-      title: "Check a question's status",
-      readOnlyHint: true,
-      idempotentHint: true,
-      openWorldHint: false,
-    },
-  }, (args) =>
-    guarded("read", args.sessionId, async () => {
-      const session = await feedback.getOwned(owner, parseSessionId(args.sessionId));
-      return result(session, { kind: "status" });
-    }));
+    annotations: READS,
+  }),
+  bucket: "read",
+  sessionIdOf: (args) => args.sessionId,
+  async handler(ctx, args) {
+    const session = await ctx.services.feedback.getOwned(ctx.owner, parseSessionId(args.sessionId));
+    return ctx.result(session, { kind: "status" });
+  },
+});
 
-  server.registerTool("cancel_feedback", {
+/** `cancel_feedback`: withdraws a pending question. */
+const cancelFeedback = defineTool({
+  name: "cancel_feedback",
+  config: (limits) => ({
     title: "Withdraw a question",
-    description: describe.cancel_feedback,
+    description: toolDescriptions(limits).cancel_feedback,
     inputSchema: sessionIdInput,
     outputSchema: sessionOutput,
     annotations: {
-      title: "Withdraw a question",
       readOnlyHint: false,
       destructiveHint: true,
       idempotentHint: false,
       openWorldHint: false,
     },
-  }, (args) =>
-    guarded("read", args.sessionId, async () => {
-      const session = await feedback.cancel(owner, parseSessionId(args.sessionId));
-      return result(session, { kind: "cancelled" });
-    }));
+  }),
+  bucket: "read",
+  sessionIdOf: (args) => args.sessionId,
+  async handler(ctx, args) {
+    const session = await ctx.services.feedback.cancel(ctx.owner, parseSessionId(args.sessionId));
+    return ctx.result(session, { kind: "cancelled" });
+  },
+});
 
-  server.registerTool("list_feedback_sessions", {
+const DEFAULT_LIST_LIMIT = 10;
+
+/** `list_feedback_sessions`: the owner's recent questions, newest first. */
+const listFeedbackSessions = defineTool({
+  name: "list_feedback_sessions",
+  config: (limits) => ({
     title: "List my questions",
-    description: describe.list_feedback_sessions,
+    description: toolDescriptions(limits).list_feedback_sessions,
     inputSchema: listInput,
     outputSchema: listOutput,
-    annotations: {
-      title: "List my questions",
-      readOnlyHint: true,
-      idempotentHint: true,
-      openWorldHint: false,
-    },
-  }, (args) =>
-    guarded("read", undefined, async () => {
-      const limit = args.limit ?? DEFAULT_LIST_LIMIT;
-      const page = await feedback.list(owner, { status: args.status, limit });
-      const rows = page.items.map((session) => ({
-        session,
-        facts: sessionFacts(session, config.publicBaseUrl),
-      }));
-      return {
-        content: [{
-          type: "text",
-          text: listText(
-            rows.map((r) => ({ session: r.session, feedbackUrl: r.facts.feedbackUrl })),
-            { status: args.status, limit, more: page.cursor !== null },
-          ),
-        }],
-        structuredContent: {
-          sessions: rows.map((r) => ({
-            ...r.facts,
-            messagePreview: preview(r.session.message, 200),
-          })),
-        },
-      };
+    annotations: READS,
+  }),
+  bucket: "read",
+  async handler(ctx, args) {
+    const limit = args.limit ?? DEFAULT_LIST_LIMIT;
+    const page = await ctx.services.feedback.list(ctx.owner, { status: args.status, limit });
+    const rows = page.items.map((session) => ({
+      session,
+      facts: sessionFacts(session, ctx.services.config.publicBaseUrl),
     }));
+    return {
+      content: [{
+        type: "text",
+        text: listText(
+          rows.map((r) => ({ session: r.session, feedbackUrl: r.facts.feedbackUrl })),
+          { status: args.status, limit, more: page.cursor !== null },
+        ),
+      }],
+      structuredContent: {
+        sessions: rows.map((r) => ({
+          ...r.facts,
+          messagePreview: preview(r.session.message, 200),
+        })),
+      },
+    };
+  },
+});
 
+/**
+ * Every tool, in the order `tools/list` shows them. The handlers' argument types differ; TypeScript
+ * checks each against its own schema in {@link defineTool}, and the table holds them alike.
+ */
+export const FEEDBACK_TOOLS: readonly ToolDefinition<z.ZodObject>[] = [
+  interactiveFeedback,
+  getFeedbackResult,
+  checkFeedbackStatus,
+  cancelFeedback,
+  listFeedbackSessions,
+];
+
+/** The tools of one service, their configs built once and shared by every per-request server. */
+export interface ToolCatalog {
+  services: Services;
+  tools: { definition: ToolDefinition<z.ZodObject>; config: ToolConfig<z.ZodObject> }[];
+}
+
+/** Builds the {@link ToolCatalog} of a service. */
+export function createToolCatalog(services: Services): ToolCatalog {
+  const limits = services.config.feedback;
+  return {
+    services,
+    tools: FEEDBACK_TOOLS.map((definition) => ({ definition, config: definition.config(limits) })),
+  };
+}
+
+/** Options of {@link createFeedbackServer}. */
+export interface ToolOptions {
+  /** The owner the request's bearer token names. */
+  owner: string;
+  /** Time between progress notifications while a call waits. */
+  progressIntervalMs: number;
+}
+
+/** A fresh MCP server that acts for `options.owner`, with every tool of the catalog. */
+export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions): McpServer {
+  const server = new McpServer(
+    { name: SERVICE_NAME, version: SERVICE_VERSION },
+    { instructions: SERVER_INSTRUCTIONS },
+  );
+  const ctx = toolContext(catalog.services, options);
+  for (const { definition, config } of catalog.tools) {
+    server.registerTool(
+      definition.name,
+      { ...config, annotations: { title: config.title, ...config.annotations } },
+      (args, extra) => callTool(ctx, definition, { args, extra }),
+    );
+  }
   // The SDK advertises `listChanged: true` once tools are registered; a stateless server that
   // lives for one request can never send that notification, so say so.
   server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
+}
+
+function toolContext(services: Services, options: ToolOptions): ToolContext {
+  const { owner } = options;
+  const { publicBaseUrl } = services.config;
+  return {
+    services,
+    owner,
+    result(session, context) {
+      const facts = sessionFacts(session, publicBaseUrl);
+      return {
+        content: [{ type: "text", text: sessionText(session, facts.feedbackUrl, context) }],
+        structuredContent: facts,
+      };
+    },
+    wait(session, { waitMs, extra }) {
+      const token = extra._meta?.progressToken;
+      const progress = token === undefined
+        ? undefined
+        : (update: ProgressUpdate) =>
+          extra.sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: token, ...update },
+          });
+      return waitForAnswer(services.feedback, session, {
+        owner,
+        waitMs,
+        signal: extra.signal,
+        feedbackUrl: sessionFacts(session, publicBaseUrl).feedbackUrl,
+        progress,
+        progressIntervalMs: options.progressIntervalMs,
+      });
+    },
+  };
+}
+
+/**
+ * Counts the call against the owner's budget (as the REST API does), then runs the handler;
+ * anything thrown, a spent budget included, becomes a safe `isError` result.
+ */
+async function callTool<Input extends z.ZodObject>(
+  ctx: ToolContext,
+  tool: ToolDefinition<Input>,
+  call: { args: z.output<Input>; extra: ToolExtra },
+): Promise<CallToolResult> {
+  try {
+    await ctx.services.rateLimiter.enforce(tool.bucket, `owner:${ctx.owner}`);
+    return await tool.handler(ctx, call.args, call.extra);
+  } catch (error) {
+    return errorResult(ctx, error, tool.sessionIdOf?.(call.args));
+  }
+}
+
+function errorResult(ctx: ToolContext, error: unknown, id: string | undefined): CallToolResult {
+  const { log } = ctx.services;
+  let text: string;
+  if (error instanceof SessionNotFoundError) text = ERROR_TEXTS.notFound(id ?? "");
+  else if (error instanceof ValidationError) text = ERROR_TEXTS.invalid(error.message);
+  else if (error instanceof AlreadySubmittedError) text = ERROR_TEXTS.alreadyAnswered;
+  else if (error instanceof SessionGoneError) text = ERROR_TEXTS.gone(error.status);
+  else if (isUnavailable(error)) {
+    logUnavailable(log, error, { transport: "mcp" });
+    text = ERROR_TEXTS.unavailable(retryAfterOf(error));
+  } else {
+    const appError = toAppError(error);
+    if (appError.code === "INTERNAL_ERROR") {
+      log.error("mcp tool failed", describeError(error));
+      text = ERROR_TEXTS.internal;
+    } else {
+      text = appError.message;
+    }
+  }
+  return textResult(text);
 }
 
 /** The cap of a `QUOTA_EXCEEDED` refusal of `resource`; undefined for any other error. */
@@ -321,8 +407,8 @@ function quotaLimitOf(error: unknown, resource: "pending_sessions" | "waits"): n
     : undefined;
 }
 
-/** An `isError` result for a refused quota: the agent's mistake, told in words it can act on. */
-function quotaResult(text: string): CallToolResult {
+/** An `isError` result with a text the agent can act on. */
+function textResult(text: string): CallToolResult {
   return { content: [{ type: "text", text }], isError: true };
 }
 

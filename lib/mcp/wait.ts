@@ -7,8 +7,6 @@
  */
 import type { FeedbackSession } from "../feedback/model.ts";
 import type { FeedbackService } from "../feedback/service.ts";
-import { sessionKey } from "../feedback/store.ts";
-import type { WatchHub } from "../watch_hub.ts";
 import { progressText } from "./texts.ts";
 
 /** One progress notification's parameters (MCP `notifications/progress`). */
@@ -42,7 +40,6 @@ export interface WaitOptions {
  */
 export async function waitForAnswer(
   feedback: FeedbackService,
-  hub: WatchHub,
   session: FeedbackSession,
   options: WaitOptions,
 ): Promise<FeedbackSession> {
@@ -56,7 +53,7 @@ export async function waitForAnswer(
   if (options.progress && options.waitMs > 0 && session.status === "pending") {
     const send = options.progress;
     // The same shared watch that wakes the wait tells us when the page is opened (`viewedAt`).
-    stopWatching = hub.subscribe<FeedbackSession>(sessionKey(id), (value) => {
+    stopWatching = feedback.watchSession(id, (value) => {
       if (value) latest = value;
     });
     const interval = options.progressIntervalMs;

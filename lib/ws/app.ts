@@ -10,22 +10,28 @@
  * and streams) are told after the upgrade, with a close code and reason a browser can read.
  * @module
  */
-import { Hono } from "hono";
+import { type Handler, Hono } from "hono";
 import { z } from "zod";
-import { bearerToken } from "../auth/jwt.ts";
+import { bearerToken } from "../auth/bearer.ts";
+import type { TokenVerifier } from "../auth/jwt.ts";
 import { AppError, UnauthorizedError, ValidationError } from "../errors.ts";
-import { parseOrThrow, parseSessionId } from "../feedback/model.ts";
+import { type FeedbackSession, parseOrThrow, parseSessionId } from "../feedback/model.ts";
+import type { FeedbackService } from "../feedback/service.ts";
+import type { Logger } from "../log.ts";
 import type { Services } from "../services.ts";
 import { serveConnection } from "./connection.ts";
 import { OwnerStreams } from "./owner_stream.ts";
 import { connectionEstablished } from "./protocol.ts";
-import { CLOSE, closeSocket, type SocketSlot } from "./registry.ts";
+import { CLOSE, closeSocket, SocketRegistry, type SocketSlot } from "./registry.ts";
 import { SessionChannels } from "./session_channel.ts";
 
+/** Far above any token this service signs; a longer query value is refused before verifying. */
+const MAX_TOKEN_LENGTH = 8192;
+
 const credentials = {
-  token: z.string().max(8192).optional(),
+  token: z.string().max(MAX_TOKEN_LENGTH).optional(),
   /** Upstream's name for the same token. */
-  apiKey: z.string().max(8192).optional(),
+  apiKey: z.string().max(MAX_TOKEN_LENGTH).optional(),
 };
 
 const sessionQuery = z.object({
@@ -54,129 +60,192 @@ function requireUpgrade(request: Request): void {
 
 /** Builds the WebSocket routes of one instance. */
 export function createWsApp(services: Services): Hono {
-  const { feedback, hub, sockets, expiry, log, verifyToken, config } = services;
-  const now = () => feedback.now();
-  const sessionChannels = new SessionChannels({ hub, expiry, now });
+  const { feedback, expiry, log, verifyToken, config, now } = services;
+  // This transport's sockets; the services reach them only to close them at shutdown.
+  const sockets = new SocketRegistry({
+    maxSockets: config.ws.maxSockets,
+    maxPerScope: config.ws.maxSocketsPerSession,
+    maxPerOwner: config.ownerQuotas.maxSockets,
+    idleTimeoutMs: config.ws.idleTimeout * 1000,
+    log,
+  });
+  services.sockets.add(sockets);
+  const sessionChannels = new SessionChannels({ feedback, expiry, now });
   const ownerStreams = new OwnerStreams({
-    hub,
-    store: feedback.store,
+    feedback,
     publicBaseUrl: config.publicBaseUrl,
     now,
     log,
   });
+  const deps: WsDeps = { feedback, verifyToken, sockets, sessionChannels, ownerStreams, log, now };
   const app = new Hono();
-
-  /**
-   * Upgrades, or upgrades only to close at once with the refusal (browsers see no HTTP status).
-   * The socket counts in `scope` and against `owner`'s socket quota.
-   */
-  const upgrade = (
-    request: Request,
-    place: { scope: string; owner: string },
-    serve: (socket: WebSocket, slot: SocketSlot) => void,
-  ) => {
-    const admission = sockets.admit(place.scope, { owner: place.owner });
-    let upgraded: { socket: WebSocket; response: Response };
-    try {
-      upgraded = Deno.upgradeWebSocket(request);
-    } catch (error) {
-      if (admission.ok) admission.slot.release();
-      throw ValidationError.of(
-        "upgrade",
-        `not a valid WebSocket upgrade (${(error as Error).name})`,
-      );
-    }
-    if (!admission.ok) {
-      closeSocket(upgraded.socket, admission.refusal.code, admission.refusal.reason);
-    } else {
-      serve(upgraded.socket, admission.slot);
-    }
-    return upgraded.response;
-  };
-
-  app.get("/ws/:sessionId", async (c) => {
-    const sessionId = parseSessionId(c.req.param("sessionId"));
-    const query = parseOrThrow(sessionQuery, c.req.query());
-    const token = presentedToken(query, c.req.raw);
-    // Checked when present: a bad token is refused, another owner's token is simply no owner.
-    const owner = token ? (await verifyToken(token)).owner : undefined;
-    const session = await feedback.get(sessionId);
-    requireUpgrade(c.req.raw);
-    const role = owner !== undefined && owner === session.owner ? "owner" : "viewer";
-    // Counted against the session's owner, whoever opens it: the owner's questions hold it.
-    const place = { scope: `session:${sessionId}`, owner: session.owner };
-    return upgrade(c.req.raw, place, (socket, slot) => {
-      let leave: (() => void) | undefined;
-      serveConnection(socket, {
-        slot,
-        log,
-        now,
-        sessionId,
-        onOpen(connection) {
-          const member = {
-            status: session.status,
-            deliver: (texts: string[]) => texts.forEach((t) => connection.sendText(t)),
-            gone: () => connection.close(CLOSE.normal, "session no longer exists"),
-          };
-          connection.send(connectionEstablished({
-            sessionId,
-            clientId: connection.clientId,
-            status: session.status,
-            role,
-          }, now()));
-          leave = sessionChannels.join(sessionId, member);
-          // No session or client id: the session id is the capability (contract §5).
-          log.debug("websocket opened", { clientType: query.clientType, role });
-        },
-        onClose() {
-          leave?.();
-          log.debug("websocket closed", { clientType: query.clientType, role });
-        },
-      });
-    });
-  });
-
-  app.get("/ws", async (c) => {
-    const query = parseOrThrow(ownerQuery, c.req.query());
-    const token = presentedToken(query, c.req.raw);
-    if (!token) throw new UnauthorizedError("Pass the owner's token as `?token=<JWT>`.");
-    const { owner } = await verifyToken(token);
-    requireUpgrade(c.req.raw);
-    return upgrade(c.req.raw, { scope: `owner:${owner}`, owner }, (socket, slot) => {
-      let leave: (() => void) | null = null;
-      serveConnection(socket, {
-        slot,
-        log,
-        now,
-        sessionId: null,
-        async onOpen(connection) {
-          leave = await ownerStreams.join(owner, {
-            deliver: (texts) => texts.forEach((t) => connection.sendText(t)),
-          }, () => {
-            if (connection.closed) return false;
-            connection.send(connectionEstablished({
-              sessionId: null,
-              clientId: connection.clientId,
-              status: null,
-              role: "owner",
-            }, now()));
-            return true;
-          });
-          // Closed while joining: `onClose` ran before there was anything to leave.
-          if (leave && connection.closed) leave();
-        },
-        onClose() {
-          leave?.();
-        },
-      });
-    });
-  });
-
+  app.get("/ws/:sessionId", sessionSocketRoute(deps));
+  app.get("/ws", ownerStreamRoute(deps));
   for (const path of ["/ws", "/ws/:sessionId"]) {
     app.all(path, () => {
       throw new AppError("METHOD_NOT_ALLOWED", "Open a WebSocket with GET.", { allow: ["GET"] });
     });
   }
-
   return app;
+}
+
+/** What the upgrade handlers share, built once by {@link createWsApp}. */
+interface WsDeps {
+  feedback: Pick<FeedbackService, "get">;
+  verifyToken: TokenVerifier;
+  sockets: SocketRegistry;
+  sessionChannels: SessionChannels;
+  ownerStreams: OwnerStreams;
+  log: Logger;
+  now: () => number;
+}
+
+/** `GET /ws/{sessionId}`: checks the id, any token and the session, then upgrades. */
+function sessionSocketRoute(deps: WsDeps): Handler {
+  return async (c) => {
+    const sessionId = parseSessionId(c.req.param("sessionId"));
+    const query = parseOrThrow(sessionQuery, c.req.query());
+    const token = presentedToken(query, c.req.raw);
+    // Checked when present: a bad token is refused, another owner's token is simply no owner.
+    const owner = token ? (await deps.verifyToken(token)).owner : undefined;
+    const session = await deps.feedback.get(sessionId);
+    requireUpgrade(c.req.raw);
+    const role = owner !== undefined && owner === session.owner ? "owner" : "viewer";
+    return upgradeOrRefuse(deps.sockets, {
+      request: c.req.raw,
+      scope: `session:${sessionId}`,
+      // Counted against the session's owner, whoever opens it: the owner's questions hold it.
+      owner: session.owner,
+      serve: (socket, slot) =>
+        serveSessionSocket(deps, { socket, slot, session, role, clientType: query.clientType }),
+    });
+  };
+}
+
+/** Options of {@link serveSessionSocket}. */
+interface SessionSocketOptions {
+  socket: WebSocket;
+  slot: SocketSlot;
+  session: FeedbackSession;
+  role: "owner" | "viewer";
+  clientType: "web" | "app";
+}
+
+/** Serves an upgraded session socket: greets it, then relays the session's events until it closes. */
+function serveSessionSocket(deps: WsDeps, options: SessionSocketOptions): void {
+  const { session, role, clientType } = options;
+  const { log, now } = deps;
+  let leave: (() => void) | undefined;
+  serveConnection(options.socket, {
+    slot: options.slot,
+    log,
+    now,
+    sessionId: session.id,
+    onOpen(connection) {
+      const member = {
+        status: session.status,
+        deliver: (texts: string[]) => texts.forEach((t) => connection.sendText(t)),
+        gone: () => connection.close(CLOSE.normal, "session no longer exists"),
+      };
+      connection.send(connectionEstablished({
+        sessionId: session.id,
+        clientId: connection.clientId,
+        status: session.status,
+        role,
+      }, now()));
+      leave = deps.sessionChannels.join(session.id, member);
+      // No session or client id: the session id is the capability (contract §5).
+      log.debug("websocket opened", { clientType, role });
+    },
+    onClose() {
+      leave?.();
+      log.debug("websocket closed", { clientType, role });
+    },
+  });
+}
+
+/** `GET /ws`: checks the owner's token, then upgrades. */
+function ownerStreamRoute(deps: WsDeps): Handler {
+  return async (c) => {
+    const query = parseOrThrow(ownerQuery, c.req.query());
+    const token = presentedToken(query, c.req.raw);
+    if (!token) throw new UnauthorizedError("Pass the owner's token as `?token=<JWT>`.");
+    const { owner } = await deps.verifyToken(token);
+    requireUpgrade(c.req.raw);
+    return upgradeOrRefuse(deps.sockets, {
+      request: c.req.raw,
+      scope: `owner:${owner}`,
+      owner,
+      serve: (socket, slot) => serveOwnerStream(deps, { socket, slot, owner }),
+    });
+  };
+}
+
+/** Serves an upgraded owner stream: greets it once joined, then relays the owner's events. */
+function serveOwnerStream(
+  deps: WsDeps,
+  options: { socket: WebSocket; slot: SocketSlot; owner: string },
+): void {
+  const { log, now } = deps;
+  let leave: (() => void) | null = null;
+  serveConnection(options.socket, {
+    slot: options.slot,
+    log,
+    now,
+    sessionId: null,
+    async onOpen(connection) {
+      leave = await deps.ownerStreams.join(options.owner, {
+        deliver: (texts) => texts.forEach((t) => connection.sendText(t)),
+      }, () => {
+        if (connection.closed) return false;
+        connection.send(connectionEstablished({
+          sessionId: null,
+          clientId: connection.clientId,
+          status: null,
+          role: "owner",
+        }, now()));
+        return true;
+      });
+      // Closed while joining: `onClose` ran before there was anything to leave.
+      if (leave && connection.closed) leave();
+    },
+    onClose() {
+      leave?.();
+    },
+  });
+}
+
+/** Options of {@link upgradeOrRefuse}. */
+interface UpgradeOptions {
+  request: Request;
+  /** Where the socket counts (`session:<id>`, `owner:<name>`). */
+  scope: string;
+  /** Whose socket quota it counts against. */
+  owner: string;
+  /** Serves the admitted socket. */
+  serve: (socket: WebSocket, slot: SocketSlot) => void;
+}
+
+/**
+ * Upgrades, or upgrades only to close at once with the refusal (browsers see no HTTP status)
+ * when `sockets` has no room in the scope or the owner's quota.
+ */
+function upgradeOrRefuse(sockets: SocketRegistry, options: UpgradeOptions): Response {
+  const admission = sockets.admit(options.scope, { owner: options.owner });
+  let upgraded: { socket: WebSocket; response: Response };
+  try {
+    upgraded = Deno.upgradeWebSocket(options.request);
+  } catch (error) {
+    if (admission.ok) admission.slot.release();
+    throw ValidationError.of(
+      "upgrade",
+      `not a valid WebSocket upgrade (${(error as Error).name})`,
+    );
+  }
+  if (!admission.ok) {
+    closeSocket(upgraded.socket, admission.refusal.code, admission.refusal.reason);
+  } else {
+    options.serve(upgraded.socket, admission.slot);
+  }
+  return upgraded.response;
 }

@@ -1,21 +1,19 @@
 /**
  * Owner streams (`GET /ws?token=…`): every event of one owner's sessions, and only that owner's.
  *
- * Each owner with a stream on this instance has one channel: one hub listener on
- * `ownerChangeKey(owner)` (bumped atomically with every change of the owner's sessions) and a
- * reader of the owner's event log under `ownerEventPrefix(owner)`. A change only says "read
- * again": events are taken from the log, so several writes that coalesce into one watch
- * notification are all delivered. Each read goes back a few seconds before the newest event seen,
- * pages through to the end of the log (a burst of any size is read whole) and drops ids already
- * delivered, so events written in the same millisecond, or by an instance whose clock runs a
- * little behind, are not lost.
+ * Each owner with a stream on this instance has one channel: one owner watch
+ * (`FeedbackService.watchOwner`, woken by every change of the owner's sessions) and a reader of
+ * the owner's event log (`ownerEventsSince`). A change only says "read again": events are taken
+ * from the log, so several writes that coalesce into one watch notification are all delivered.
+ * Each read goes back a few seconds before the newest event seen, pages through to the end of the
+ * log (a burst of any size is read whole) and drops ids already delivered, so events written in
+ * the same millisecond, or by an instance whose clock runs a little behind, are not lost.
  * @module
  */
 import type { Logger } from "../log.ts";
 import { logFailure } from "../storage_guard.ts";
 import type { FeedbackSession } from "../feedback/model.ts";
-import { type FeedbackStore, ownerChangeKey, type OwnerEvent } from "../feedback/store.ts";
-import type { WatchHub } from "../watch_hub.ts";
+import type { FeedbackService, OwnerEvent } from "../feedback/service.ts";
 import { type OutboundMessage, sessionCreated, transitionMessages } from "./protocol.ts";
 
 /** How far back each read of the event log reaches, to absorb clock skew between instances. */
@@ -31,8 +29,8 @@ export interface OwnerMember {
 
 /** What owner streams need. */
 export interface OwnerStreamsDeps {
-  hub: WatchHub;
-  store: FeedbackStore;
+  /** The owner's watch, event log and sessions. */
+  feedback: Pick<FeedbackService, "watchOwner" | "ownerEventsSince" | "getMany">;
   publicBaseUrl: string;
   /** Wall clock. */
   now: () => number;
@@ -58,19 +56,36 @@ export function ownerEventMessages(
   // Defensive at run time: the log may still hold kinds an earlier version wrote (such as views).
   if (event.kind !== "status_changed" || event.oldStatus === null) return [];
   // The record may already be further along; describe the transition this event recorded.
-  const base: FeedbackSession = session ?? {
-    id: event.sessionId,
-    status: event.newStatus,
-    expiresAt: event.at,
-    createdAt: event.at,
-  } as FeedbackSession;
-  const view = {
+  const base = session ?? recordless(event);
+  const view: FeedbackSession = {
     ...base,
     status: event.newStatus,
     submittedAt: base.submittedAt ?? event.at,
     cancelledAt: base.cancelledAt ?? event.at,
   };
   return transitionMessages(view, event.oldStatus, now);
+}
+
+/**
+ * A stand-in for a session whose record is gone (purged between the event and its delivery):
+ * the transition then happened at the event's time. Typed in full, so it stays a real
+ * {@link FeedbackSession}; the messages read only its id, status and times.
+ */
+function recordless(event: OwnerEvent): FeedbackSession {
+  return {
+    id: event.sessionId,
+    owner: "",
+    title: null,
+    message: "",
+    predefinedOptions: [],
+    multiSelect: false,
+    allowFreeText: false,
+    metadata: null,
+    status: event.newStatus,
+    createdAt: event.at,
+    expiresAt: event.at,
+    purgeAt: event.at,
+  };
 }
 
 class OwnerChannel {
@@ -89,15 +104,17 @@ class OwnerChannel {
   #closed = false;
   #unsubscribe: () => void = () => {};
   #ready: Promise<void>;
+  readonly #deps: OwnerStreamsDeps;
 
-  constructor(readonly owner: string, private readonly deps: OwnerStreamsDeps) {
+  constructor(readonly owner: string, deps: OwnerStreamsDeps) {
+    this.#deps = deps;
     this.#newest = deps.now();
     this.#floor = this.#newest - REREAD_WINDOW_MS;
     let markReady!: () => void;
     this.#ready = new Promise((resolve) => markReady = resolve);
     // The first notification (the key's current value) primes the channel: what the log already
     // holds counts as seen, and every event after it is delivered.
-    this.#unsubscribe = deps.hub.subscribe(ownerChangeKey(owner), () => {
+    this.#unsubscribe = deps.feedback.watchOwner(owner, () => {
       this.#scheduleRead().then(markReady);
     });
   }
@@ -134,7 +151,7 @@ class OwnerChannel {
         await this.#read();
       } catch (error) {
         if (!this.#closed) {
-          logFailure(this.deps.log, "owner stream read failed", error);
+          logFailure(this.#deps.log, "owner stream read failed", error);
         }
       }
     });
@@ -151,8 +168,7 @@ class OwnerChannel {
    */
   async #read(): Promise<void> {
     let chunk: OwnerEvent[] = [];
-    const events = this.deps.store.listOwnerEvents(this.owner, {
-      since: this.#floor,
+    const events = this.#deps.feedback.ownerEventsSince(this.owner, this.#floor, {
       batchSize: MAX_EVENTS_PER_CHUNK,
     });
     for await (const event of events) {
@@ -175,15 +191,15 @@ class OwnerChannel {
     if (!this.#primed || fresh.length === 0 || this.members.size === 0) return;
     const wanted = [...new Set(fresh.map((e) => e.sessionId))];
     const sessions = new Map<string, FeedbackSession | null>();
-    const found = await this.deps.store.getMany(wanted);
+    const found = await this.#deps.feedback.getMany(wanted);
     wanted.forEach((id, i) => sessions.set(id, found[i]));
-    const now = this.deps.now();
+    const now = this.#deps.now();
     const texts: string[] = [];
     for (const event of fresh) {
       const session = sessions.get(event.sessionId) ?? null;
       // Defence in depth: the log is per owner, but never forward another owner's record.
       if (session && session.owner !== this.owner) continue;
-      for (const message of ownerEventMessages(event, session, this.deps.publicBaseUrl, now)) {
+      for (const message of ownerEventMessages(event, session, this.#deps.publicBaseUrl, now)) {
         texts.push(JSON.stringify(message));
       }
     }
@@ -192,7 +208,7 @@ class OwnerChannel {
   }
 
   #advanceFloor(): void {
-    const floor = Math.min(this.#newest, this.deps.now()) - REREAD_WINDOW_MS;
+    const floor = Math.min(this.#newest, this.#deps.now()) - REREAD_WINDOW_MS;
     if (floor <= this.#floor) return;
     this.#floor = floor;
     for (const [id, at] of this.#seen) if (at < floor) this.#seen.delete(id);
@@ -202,8 +218,11 @@ class OwnerChannel {
 /** The owner channels of one instance. */
 export class OwnerStreams {
   #channels = new Map<string, OwnerChannel>();
+  readonly #deps: OwnerStreamsDeps;
 
-  constructor(private readonly deps: OwnerStreamsDeps) {}
+  constructor(deps: OwnerStreamsDeps) {
+    this.#deps = deps;
+  }
 
   /**
    * Adds a member to the owner's channel once it is primed. `beforeAdd` runs at the moment of
@@ -217,7 +236,7 @@ export class OwnerStreams {
   ): Promise<(() => void) | null> {
     let channel = this.#channels.get(owner);
     if (!channel) {
-      channel = new OwnerChannel(owner, this.deps);
+      channel = new OwnerChannel(owner, this.#deps);
       this.#channels.set(owner, channel);
     }
     const joined = channel;

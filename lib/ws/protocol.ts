@@ -7,7 +7,9 @@
 import { z } from "zod";
 import type { ErrorCode } from "../errors.ts";
 import type { FeedbackSession, SessionStatus } from "../feedback/model.ts";
-import { sessionLinks } from "../feedback/present.ts";
+import { isoTime, statusTime } from "../feedback/present.ts";
+import { feedbackUrlOf } from "../links.ts";
+import { sliceCodePoints } from "../text.ts";
 
 /** Largest inbound frame accepted, in bytes (UTF-8). */
 export const MAX_INBOUND_BYTES = 16 * 1024;
@@ -107,10 +109,8 @@ function fail(code: ErrorCode, message: string): ParseResult {
   return { ok: false, error: { code, message } };
 }
 
-const iso = (ms: number) => new Date(ms).toISOString();
-
 function message<T extends string, D>(type: T, data: D, now: number): OutboundMessage<T, D> {
-  return { type, data, timestamp: iso(now) };
+  return { type, data, timestamp: isoTime(now) };
 }
 
 /** First message on every socket. */
@@ -126,7 +126,7 @@ export function connectionEstablished(
   return message("connection_established", {
     sessionId: fields.sessionId,
     clientId: fields.clientId,
-    serverTime: iso(now),
+    serverTime: isoTime(now),
     status: fields.status,
     role: fields.role,
   }, now);
@@ -134,7 +134,7 @@ export function connectionEstablished(
 
 /** The answer to a client's `ping`. */
 export function pong(now: number) {
-  return message("pong", { serverTime: iso(now) }, now);
+  return message("pong", { serverTime: isoTime(now) }, now);
 }
 
 /** A bad client message; the connection stays open. */
@@ -153,7 +153,7 @@ export function appRegistrationConfirmed(
     deviceId: fields.registration.deviceId,
     platform: fields.registration.platform,
     appVersion: fields.registration.appVersion,
-    registeredAt: iso(now),
+    registeredAt: isoTime(now),
   }, now);
 }
 
@@ -162,23 +162,9 @@ export function sessionCreated(session: FeedbackSession, publicBaseUrl: string, 
   return message("session_created", {
     sessionId: session.id,
     title: session.title,
-    expiresAt: iso(session.expiresAt),
-    feedbackUrl: sessionLinks(publicBaseUrl, session.id).feedbackUrl,
+    expiresAt: isoTime(session.expiresAt),
+    feedbackUrl: feedbackUrlOf(publicBaseUrl, session.id),
   }, now);
-}
-
-/** When a session reached `status`, from the record itself. */
-export function statusTime(session: FeedbackSession, status: SessionStatus): number {
-  switch (status) {
-    case "completed":
-      return session.submittedAt ?? session.createdAt;
-    case "cancelled":
-      return session.cancelledAt ?? session.createdAt;
-    case "expired":
-      return session.expiredAt ?? session.expiresAt;
-    case "pending":
-      return session.createdAt;
-  }
 }
 
 /**
@@ -194,7 +180,7 @@ export function transitionMessages(
 ): OutboundMessage[] {
   const newStatus = session.status;
   if (newStatus === oldStatus || newStatus === "pending" || oldStatus !== "pending") return [];
-  const at = iso(statusTime(session, newStatus));
+  const at = isoTime(statusTime(session));
   const out: OutboundMessage[] = [];
   if (newStatus === "completed") {
     out.push(message("feedback_submitted", {
@@ -218,7 +204,10 @@ export function transitionMessages(
   return out;
 }
 
-/** The first {@link PREVIEW_LENGTH} characters (code points, so no emoji is cut in half). */
+/**
+ * The first {@link PREVIEW_LENGTH} characters as they are (code points, so no emoji is cut in
+ * half; contract §5). Not the one-line, ellipsised `preview` of the MCP list.
+ */
 export function previewOf(text: string): string {
-  return Array.from(text).slice(0, PREVIEW_LENGTH).join("");
+  return sliceCodePoints(text, PREVIEW_LENGTH);
 }

@@ -1,13 +1,12 @@
 /**
- * Fan-out for one watched session on this instance: ONE hub listener (so one `kv.watch`) however
+ * Fan-out for one watched session on this instance: ONE session watch (so one `kv.watch`) however
  * many sockets are open on the session, one expiry timer while it is pending, and each change
  * turned into protocol messages once and sent to every socket.
  * @module
  */
 import type { ExpiryScheduler } from "../feedback/expiry.ts";
 import type { FeedbackSession, SessionStatus } from "../feedback/model.ts";
-import { sessionKey } from "../feedback/store.ts";
-import type { WatchHub } from "../watch_hub.ts";
+import type { FeedbackService } from "../feedback/service.ts";
 import { transitionMessages } from "./protocol.ts";
 
 /** A socket on a session, as the channel sees it. */
@@ -22,7 +21,8 @@ export interface SessionMember {
 
 /** What the channels need. */
 export interface SessionChannelsDeps {
-  hub: WatchHub;
+  /** Where the session is watched ({@link FeedbackService.watchSession}). */
+  feedback: Pick<FeedbackService, "watchSession">;
   expiry: ExpiryScheduler;
   /** Wall clock for message timestamps. */
   now: () => number;
@@ -44,8 +44,11 @@ interface Channel {
 /** The open session channels of one instance. */
 export class SessionChannels {
   #channels = new Map<string, Channel>();
+  readonly #deps: SessionChannelsDeps;
 
-  constructor(private readonly deps: SessionChannelsDeps) {}
+  constructor(deps: SessionChannelsDeps) {
+    this.#deps = deps;
+  }
 
   /**
    * Adds a socket to the session's channel (opening the channel, and its watch, on first use).
@@ -75,24 +78,21 @@ export class SessionChannels {
   #open(sessionId: string): Channel {
     const channel: Channel = { members: new Set(), unsubscribe: () => {} };
     this.#channels.set(sessionId, channel);
-    channel.unsubscribe = this.deps.hub.subscribe<FeedbackSession>(
-      sessionKey(sessionId),
-      (session) => {
-        if (!session) {
-          for (const member of [...channel.members]) member.gone();
-          return;
-        }
-        channel.current = session;
-        this.#trackExpiry(channel, session);
-        this.#update(channel, [...channel.members], session);
-      },
-    );
+    channel.unsubscribe = this.#deps.feedback.watchSession(sessionId, (session) => {
+      if (!session) {
+        for (const member of [...channel.members]) member.gone();
+        return;
+      }
+      channel.current = session;
+      this.#trackExpiry(channel, session);
+      this.#update(channel, [...channel.members], session);
+    });
     return channel;
   }
 
   #trackExpiry(channel: Channel, session: FeedbackSession): void {
     if (session.status === "pending") {
-      channel.releaseExpiry ??= this.deps.expiry.watch(session.id, session.expiresAt);
+      channel.releaseExpiry ??= this.#deps.expiry.watch(session.id, session.expiresAt);
     } else {
       channel.releaseExpiry?.();
       channel.releaseExpiry = undefined;
@@ -105,7 +105,7 @@ export class SessionChannels {
     for (const member of members) {
       if (member.status !== "pending" || !channel.members.has(member)) continue;
       // Serialized once per change, not once per socket.
-      texts ??= transitionMessages(session, "pending", this.deps.now()).map((m) =>
+      texts ??= transitionMessages(session, "pending", this.#deps.now()).map((m) =>
         JSON.stringify(m)
       );
       member.status = session.status;

@@ -11,7 +11,7 @@ import { Layout } from "../../components/Layout.tsx";
 import { AppError, httpStatusOf, SessionNotFoundError, ValidationError } from "../../lib/errors.ts";
 import { type FeedbackSession, parseSessionId } from "../../lib/feedback/model.ts";
 import { readBodyText } from "../../lib/http/body.ts";
-import { clientAddress, limitRequest } from "../../lib/http/limits.ts";
+import { limitAddress } from "../../lib/http/limits.ts";
 import { format, type Messages, messagesFor, pickMessages } from "../../lib/i18n.ts";
 import { defineIsland } from "../../lib/islands/island.tsx";
 import { renderMarkdown } from "../../lib/markdown.ts";
@@ -23,10 +23,10 @@ import FeedbackApp, {
   FEEDBACK_APP_MESSAGES,
   type FeedbackAppProps,
 } from "../../islands/FeedbackApp.tsx";
-import { answerErrorKey } from "../../islands/_errors.ts";
-import { pageResponse } from "../_headers.ts";
+import { answerErrorKey } from "../../islands/answer_errors.ts";
+import { pageResponse } from "../../lib/pages/headers.ts";
 import { notFoundPage, serviceUnavailablePage, tooManyRequestsPage } from "../_404.tsx";
-import { type PagePrefs, resolvePrefs } from "../_prefs.ts";
+import { type PagePrefs, resolvePrefs } from "../../lib/pages/prefs.ts";
 
 const FeedbackAppIsland = defineIsland("FeedbackApp", FeedbackApp);
 
@@ -89,9 +89,9 @@ export function feedbackIslandProps(
     options: session.predefinedOptions,
     multiSelect: session.multiSelect,
     allowFreeText: session.allowFreeText,
-    maxFreeTextLength: services.feedback.limits.maxFreeTextLength,
+    maxFreeTextLength: services.config.feedback.maxFreeTextLength,
     expiresAt: session.expiresAt,
-    renderedAt: services.feedback.now(),
+    renderedAt: services.now(),
     answer,
     sentHere: Boolean(view.sentHere) && session.status === "completed",
     draft: session.status === "pending" ? view.draft ?? EMPTY_DRAFT : EMPTY_DRAFT,
@@ -130,7 +130,7 @@ export async function feedbackGetRoute(c: Context, services: Services): Promise<
   if (!id) return notFoundPage(c, services, prefs);
   let session: FeedbackSession;
   try {
-    await limitRequest(c, services, "page", `ip:${clientAddress(c, services.config.trustProxy)}`);
+    await limitAddress(c, { services, bucket: "page" });
     // Only a real view counts: HEAD (link checkers, some previews) reads without recording.
     session = c.req.method === "GET"
       ? await services.feedback.markViewed(id)
@@ -164,7 +164,7 @@ async function readAnswerForm(request: Request, maxBytes: number): Promise<Answe
 /** Counts an answer against its address's budget; the refusal, if spent, is returned. */
 async function limitAnswer(c: Context, services: Services): Promise<RateLimitedError | null> {
   try {
-    await limitRequest(c, services, "submit", `ip:${clientAddress(c, services.config.trustProxy)}`);
+    await limitAddress(c, { services, bucket: "submit" });
     return null;
   } catch (error) {
     if (error instanceof RateLimitedError) return error;
@@ -206,16 +206,14 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
     });
     if (!session) return notFoundPage(c, services, prefs);
     const t = messagesFor(prefs.lang);
-    const details = error.details ?? {};
     const message = format(
       t[
-        answerErrorKey(
-          error.code,
-          typeof details.field === "string" ? details.field : undefined,
-          typeof details.reason === "string" ? details.reason : undefined,
-        )
+        answerErrorKey(error, {
+          freeText: draft.freeText,
+          maxFreeTextLength: services.config.feedback.maxFreeTextLength,
+        })
       ],
-      { max: services.feedback.limits.maxFreeTextLength },
+      { max: services.config.feedback.maxFreeTextLength },
     );
     return render(services, prefs, session, {
       status: httpStatusOf(error.code),

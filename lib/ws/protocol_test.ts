@@ -1,15 +1,18 @@
-/** The pure protocol module: inbound parsing and outbound message shapes. */
+/**
+ * The pure protocol module: inbound parsing and outbound message shapes, and the messages an
+ * owner event stands for (`ownerEventMessages`, the pure part of owner_stream.ts).
+ */
 import assert from "node:assert/strict";
-import type { FeedbackSession } from "../lib/feedback/model.ts";
-import type { OwnerEvent } from "../lib/feedback/store.ts";
-import { ownerEventMessages } from "../lib/ws/owner_stream.ts";
+import type { FeedbackSession } from "../feedback/model.ts";
+import type { OwnerEvent } from "../feedback/store.ts";
+import { ownerEventMessages } from "./owner_stream.ts";
 import {
   MAX_INBOUND_BYTES,
   parseInbound,
   previewOf,
   sessionCreated,
   transitionMessages,
-} from "../lib/ws/protocol.ts";
+} from "./protocol.ts";
 
 const NOW = Date.parse("2026-01-01T00:00:10.000Z");
 

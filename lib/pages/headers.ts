@@ -2,11 +2,12 @@
  * The headers of every page (contract §4): a CSP without inline script or inline style,
  * `frame-ancestors 'none'`, no referrer, no MIME sniffing; pages are per-reader (cookies,
  * `Accept-Language`) and may show an answer, so they are never stored by caches.
+ * @module
  */
 import type { JSX } from "preact";
-import { wsOriginOf } from "../lib/feedback/present.ts";
-import { htmlResponse } from "../lib/islands/render.ts";
-import type { PagePrefs } from "./_prefs.ts";
+import { wsOriginOf } from "../links.ts";
+import { htmlResponse } from "../islands/render.ts";
+import type { PagePrefs } from "./prefs.ts";
 
 /** The Content-Security-Policy of the pages, for a service whose public origin is `publicBaseUrl`. */
 export function contentSecurityPolicy(publicBaseUrl: string): string {

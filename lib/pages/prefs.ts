@@ -3,10 +3,11 @@
  * choice. Theme: `?theme` > cookie > the device's `prefers-color-scheme` (left to CSS, so the
  * server never guesses and nothing flashes). Language: `?lang` > cookie > `Accept-Language` >
  * English. Values other than the known ones are ignored and never written back.
+ * @module
  */
 import type { Context } from "hono";
 import { getCookie } from "hono/cookie";
-import { type Lang, parseLang, resolveLang } from "../lib/i18n.ts";
+import { type Lang, parseLang, resolveLang } from "../i18n.ts";
 
 /** An explicit theme; `null` means "follow the device". */
 export type Theme = "light" | "dark";
