@@ -99,7 +99,7 @@ const renderOnly = await time(() =>
       session,
       prefs,
       t,
-      island: feedbackIslandProps(services, session, prefs),
+      island: feedbackIslandProps(services, { session, prefs }),
     }),
   )
 );

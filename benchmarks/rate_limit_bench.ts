@@ -10,37 +10,11 @@
  * wrote last). The KV is a file in a temporary directory, so commits pay for their write.
  */
 import { type RateDecision, RateLimiter, type RateRule } from "../lib/rate_limit.ts";
+import { countingKv, noCalls } from "../tests/_counting_kv.ts";
 
 const TRIALS = Number(Deno.env.get("RATE_LIMIT_TRIALS") ?? 20);
 const LIMITS = { create: 0, read: 0, submit: 0, page: 0 };
 const MINUTE = 60_000;
-
-/** KV calls made through the wrapper. */
-interface Ops {
-  reads: number;
-  commits: number;
-}
-
-/** A real KV whose `get` and `atomic().commit()` calls are counted. */
-function counted(kv: Deno.Kv, ops: Ops): Deno.Kv {
-  return new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "get") {
-        return (...args: Parameters<Deno.Kv["get"]>) => (ops.reads++, target.get(...args));
-      }
-      if (prop === "atomic") {
-        return () => {
-          const op = target.atomic();
-          const commit = op.commit.bind(op);
-          op.commit = () => (ops.commits++, commit());
-          return op;
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-}
 
 /** One way to count a request: resolves to whether it was admitted. */
 type Hit = (subject: string, rule: RateRule) => Promise<boolean>;
@@ -148,13 +122,13 @@ try {
   for (const scenario of SCENARIOS) {
     console.log(`\n${scenario.name}:`);
     for (const [design, make] of DESIGNS) {
-      const ops: Ops = { reads: 0, commits: 0 };
+      const ops = noCalls();
       const admittedPerTrial: number[] = [];
       let requests = 0;
       const started = performance.now();
       for (let trial = 0; trial < TRIALS; trial++) {
         // Fresh instances per trial, as after a deploy; one KV, as on Deno Deploy.
-        const hits = Array.from({ length: scenario.instances }, () => make(counted(kv, ops)));
+        const hits = Array.from({ length: scenario.instances }, () => make(countingKv(kv, ops)));
         const results = await scenario.run(hits, crypto.randomUUID(), {
           limit: scenario.limit,
           windowMs: MINUTE,

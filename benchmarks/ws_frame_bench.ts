@@ -13,10 +13,7 @@
  * the fragmented cases, comma-separated, 0 for none: 640 shows the process exit of a text message
  * longer than V8's longest string). Linux only (`/proc`); loopback only.
  */
-import { BENCH_ENV } from "./_env.ts";
-import { createApp } from "../app.ts";
-import { loadConfig } from "../lib/config.ts";
-import { createServices } from "../lib/services.ts";
+import { openChildInstance, peakRssMb, rssMb, serveChild, spawnChildServer } from "./_server.ts";
 
 const KIB = 1024;
 const MIB = 1024 * KIB;
@@ -28,24 +25,7 @@ const decoder = new TextDecoder();
 
 /** The child: an instance on in-memory KV with `sessions` sessions. */
 async function serve(sessions: number) {
-  const config = loadConfig({
-    ...BENCH_ENV,
-    JWT_SECRET: "bench-secret-bench-secret-bench-secret-0123",
-    KV_PATH: ":memory:",
-    LOG_LEVEL: "error",
-  });
-  const kv = await Deno.openKv(":memory:");
-  const services = createServices(config, kv);
-  const app = createApp(services);
-  const ids: string[] = [];
-  for (let i = 0; i < sessions; i++) {
-    ids.push((await services.feedback.create("bench", { message: "frames", timeout: 3600 })).id);
-  }
-  Deno.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    onListen: ({ port }) => console.log(JSON.stringify({ port, ids })),
-  }, app.fetch);
+  serveChild(await openChildInstance({ sessions, message: "frames" }));
 }
 
 /** One case: `sockets` sockets each send one message of `bytes`, in frames of `frameBytes`. */
@@ -85,16 +65,11 @@ async function measure() {
 }
 
 async function runCase(c: Case) {
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", String(c.sockets)],
-    stdout: "piped",
-    stderr: "inherit",
-  }).spawn();
+  const { child, port, ids } = await spawnChildServer(import.meta.url, { sessions: c.sockets });
   let exit: Deno.CommandStatus | undefined;
   const exited = child.status.then((status) => exit = status);
   let sampler: ReturnType<typeof setInterval> | undefined;
   try {
-    const { port, ids } = await firstLine(child.stdout) as { port: number; ids: string[] };
     const clients = await Promise.all(ids.map((id) => RawClient.open(port, `/ws/${id}`)));
     await Promise.all(clients.map((client) => client.nextText()));
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -103,7 +78,7 @@ async function runCase(c: Case) {
     // Sampled as well as read at the end, so a server that dies on the way still has a figure.
     let peak = before;
     sampler = setInterval(() => {
-      if (!exit) peak = Math.max(peak, peakMb(child.pid));
+      if (!exit) peak = Math.max(peak, peakRssMb(child.pid));
     }, 100);
     const t0 = performance.now();
     const outcomes = await Promise.all(clients.map(async (client) => {
@@ -111,7 +86,7 @@ async function runCase(c: Case) {
       return `${await client.outcome(120_000)}${sent ? ` (client write: ${sent})` : ""}`;
     }));
     const ms = performance.now() - t0;
-    if (!exit) peak = Math.max(peak, peakMb(child.pid));
+    if (!exit) peak = Math.max(peak, peakRssMb(child.pid));
     await new Promise((resolve) => setTimeout(resolve, 1000));
     const after = exit ? `the server exited (code ${exit.code})` : `${rssMb(child.pid).toFixed(0)}`;
     clients.forEach((client) => client.close());
@@ -128,31 +103,6 @@ async function runCase(c: Case) {
     } catch { /* it exited on its own */ }
     await exited;
   }
-}
-
-async function firstLine(stream: ReadableStream<Uint8Array<ArrayBuffer>>): Promise<unknown> {
-  const reader = stream.pipeThrough(new TextDecoderStream()).getReader();
-  let text = "";
-  while (!text.includes("\n")) {
-    const { value, done } = await reader.read();
-    if (done) throw new Error("server exited");
-    text += value;
-  }
-  reader.releaseLock();
-  return JSON.parse(text.split("\n")[0]);
-}
-
-function rssMb(pid: number): number {
-  return statusKb(pid, "VmRSS") / 1024;
-}
-
-function peakMb(pid: number): number {
-  return statusKb(pid, "VmHWM") / 1024;
-}
-
-function statusKb(pid: number, field: string): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? 0);
 }
 
 /** Resets the process's peak RSS (`VmHWM`) to its current RSS (Linux 4.0+). */

@@ -7,10 +7,8 @@
  * Run: `deno task bench ws_idle` (SOCKETS=1000,10000 to change the steps). Needs about two file
  * descriptors per socket in each process (`ulimit -n`); loopback only.
  */
-import { BENCH_ENV } from "./_env.ts";
-import { closeRealtime, createServices } from "../lib/services.ts";
-import { createApp } from "../app.ts";
-import { loadConfig } from "../lib/config.ts";
+import { openChildInstance, rssMb, serveChild, spawnChildServer } from "./_server.ts";
+import { closeRealtime } from "../lib/services.ts";
 
 const PER_SESSION = 20;
 
@@ -22,27 +20,13 @@ if (Deno.args[0] === "--serve") {
 
 /** The child: an instance on in-memory KV with `sessions` sessions, reporting its counters. */
 async function serve(sessions: number) {
-  const config = loadConfig({
-    ...BENCH_ENV,
-    JWT_SECRET: "bench-secret-bench-secret-bench-secret-0123",
-    KV_PATH: ":memory:",
-    LOG_LEVEL: "error",
-    WS_MAX_SOCKETS: "50000",
+  const instance = await openChildInstance({
+    sessions,
+    message: "idle",
+    env: { WS_MAX_SOCKETS: "50000" },
   });
-  const kv = await Deno.openKv(":memory:");
-  const services = createServices(config, kv);
-  const app = createApp(services);
-  const ids: string[] = [];
-  for (let i = 0; i < sessions; i++) {
-    ids.push((await services.feedback.create("bench", { message: "idle", timeout: 3600 })).id);
-  }
-  const server = Deno.serve({
-    port: 0,
-    hostname: "127.0.0.1",
-    onListen({ port }) {
-      console.log(JSON.stringify({ port, ids }));
-    },
-  }, (request) => {
+  const { kv, services, app } = instance;
+  const server = serveChild(instance, (request) => {
     // Bench-only counters; the app itself has no such route.
     if (new URL(request.url).pathname === "/__bench/stats") {
       return Response.json({ hub: services.hub.stats(), sockets: services.sockets.stats() });
@@ -61,29 +45,13 @@ async function serve(sessions: number) {
   });
 }
 
-function rssMb(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
-}
-
 async function measure() {
   const steps = (Deno.env.get("SOCKETS") ?? "1000,10000").split(",").map(Number);
   const most = Math.max(...steps);
-  const child = new Deno.Command(Deno.execPath(), {
-    args: ["run", "-A", new URL(import.meta.url).pathname, "--serve", String(most / PER_SESSION)],
-    stdout: "piped",
+  const { child, port, ids } = await spawnChildServer(import.meta.url, {
+    sessions: most / PER_SESSION,
     stderr: "piped",
-  }).spawn();
-  const lines = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  let first = "";
-  while (!first.includes("\n")) {
-    const { value, done } = await lines.read();
-    if (done) throw new Error("server exited");
-    first += value;
-  }
-  lines.releaseLock();
-  const { port, ids } = JSON.parse(first.split("\n")[0]) as { port: number; ids: string[] };
+  });
   const origin = `http://127.0.0.1:${port}`;
   const stats = async () => await (await fetch(`${origin}/__bench/stats`)).json();
 

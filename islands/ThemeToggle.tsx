@@ -17,7 +17,9 @@ export interface ThemeToggleProps {
 
 const ONE_YEAR_SECONDS = 365 * 24 * 3600;
 
-function choose(theme: "light" | "dark", secure: boolean, event: MouseEvent) {
+/** Switches to `theme` in place of following the link (a plain left click only). */
+function choose(event: MouseEvent, options: { theme: "light" | "dark"; secure: boolean }) {
+  const { theme, secure } = options;
   if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey) return;
   event.preventDefault();
   document.cookie = `theme=${theme}; Path=/; Max-Age=${ONE_YEAR_SECONDS}; SameSite=Lax${
@@ -39,7 +41,7 @@ export default function ThemeToggle({ toDark, toLight, secure }: ThemeToggleProp
         href="?theme=dark"
         aria-label={toDark}
         title={toDark}
-        onClick={(e) => choose("dark", secure, e)}
+        onClick={(e) => choose(e, { theme: "dark", secure })}
       >
         <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
           <path d="M20.5 14.5A8.5 8.5 0 0 1 9.5 3.5a8.5 8.5 0 1 0 11 11Z" />
@@ -50,7 +52,7 @@ export default function ThemeToggle({ toDark, toLight, secure }: ThemeToggleProp
         href="?theme=light"
         aria-label={toLight}
         title={toLight}
-        onClick={(e) => choose("light", secure, e)}
+        onClick={(e) => choose(e, { theme: "light", secure })}
       >
         <svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true">
           <circle cx="12" cy="12" r="4.5" />

@@ -1,32 +1,16 @@
 import assert from "node:assert/strict";
 import { type RateDecision, RateLimiter, type RateRule } from "./rate_limit.ts";
+import { countingKv, noCalls } from "../tests/_counting_kv.ts";
 
 const LIMITS = { create: 0, read: 0, submit: 0, page: 0 };
 const MINUTE = 60_000;
 
 /** A real in-memory KV whose calls are counted (reads, commits, anything else). */
 async function countedKv() {
-  const kv = await Deno.openKv(":memory:");
-  const ops = { reads: 0, commits: 0, other: 0 };
-  const counted = new Proxy(kv, {
-    get(target, prop) {
-      if (prop === "get") {
-        return (...args: Parameters<Deno.Kv["get"]>) => (ops.reads++, target.get(...args));
-      }
-      if (prop === "atomic") {
-        return () => {
-          const op = target.atomic();
-          const commit = op.commit.bind(op);
-          op.commit = () => (ops.commits++, commit());
-          return op;
-        };
-      }
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function" || prop === "close") return value?.bind?.(target) ?? value;
-      return (...args: unknown[]) => (ops.other++, value.apply(target, args));
-    },
-  });
-  return { kv: counted, ops, total: () => ops.reads + ops.commits + ops.other, raw: kv };
+  const raw = await Deno.openKv(":memory:");
+  const ops = noCalls();
+  const kv = countingKv(raw, ops);
+  return { kv, ops, total: () => ops.reads + ops.commits + ops.other, raw };
 }
 
 const allowed = (decisions: (RateDecision | null)[]) => decisions.filter((d) => d?.allowed).length;

@@ -52,7 +52,7 @@ export function createServices(
 ): Services {
   kv = guardKv(kv); // a failing store answers 503 SERVICE_UNAVAILABLE, never 500
   const log = options.log ?? createLogger(config.logLevel);
-  const hub = new WatchHub(kv, log);
+  const hub = new WatchHub(kv, { log });
   const now = options.now ?? Date.now;
   const feedback = new FeedbackService({
     kv,

@@ -12,6 +12,7 @@
  * @module
  */
 import { AppError } from "./errors.ts";
+import { interceptKv } from "./kv_intercept.ts";
 import { describeError, type Logger } from "./log.ts";
 
 /** Seconds a client is told to wait before retrying after a storage failure. */
@@ -52,49 +53,15 @@ export function isStorageFailure(error: unknown): boolean {
   return true;
 }
 
-/** Rethrows `error` as {@link StorageUnavailableError} when it is a storage failure. */
-function translate(error: unknown): never {
-  throw isStorageFailure(error) ? new StorageUnavailableError(error) : error;
-}
-
-/** Runs one KV call, translating both a synchronous throw and a rejection. */
+/** Runs one KV call, turning a storage failure (thrown or rejected) into a 503. */
 function guarded<T>(run: () => Promise<T>): Promise<T> {
+  const translate = (error: unknown) =>
+    Promise.reject(isStorageFailure(error) ? new StorageUnavailableError(error) : error);
   try {
     return run().catch(translate);
   } catch (error) {
-    return Promise.reject(isStorageFailure(error) ? new StorageUnavailableError(error) : error);
+    return translate(error);
   }
-}
-
-/** An atomic operation whose `commit()` is guarded; its builder methods keep returning it. */
-function guardAtomic(op: Deno.AtomicOperation): Deno.AtomicOperation {
-  const proxy: Deno.AtomicOperation = new Proxy(op, {
-    get(target, prop) {
-      if (prop === "commit") return () => guarded(() => target.commit());
-      const value = Reflect.get(target, prop, target);
-      if (typeof value !== "function") return value;
-      // Deno's methods use private fields, so they run on the real object; `this` comes back
-      // as the proxy so a chain ends in the guarded `commit()`.
-      return (...args: unknown[]) => {
-        const out = value.apply(target, args);
-        return out === target ? proxy : out;
-      };
-    },
-  });
-  return proxy;
-}
-
-/** A list iterator whose pages are fetched through the guard; `cursor` reads through. */
-function guardIterator<T>(iter: Deno.KvListIterator<T>): Deno.KvListIterator<T> {
-  const proxy: Deno.KvListIterator<T> = new Proxy(iter, {
-    get(target, prop) {
-      if (prop === "next") return () => guarded(() => target.next());
-      if (prop === Symbol.asyncIterator) return () => proxy;
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
-  return proxy;
 }
 
 const GUARDED = new WeakSet<Deno.Kv>();
@@ -106,24 +73,7 @@ const GUARDED = new WeakSet<Deno.Kv>();
  */
 export function guardKv(kv: Deno.Kv): Deno.Kv {
   if (GUARDED.has(kv)) return kv;
-  const methods: Partial<Record<keyof Deno.Kv, unknown>> = {
-    get: (...args: Parameters<Deno.Kv["get"]>) => guarded(() => kv.get(...args)),
-    getMany: (...args: Parameters<Deno.Kv["getMany"]>) => guarded(() => kv.getMany(...args)),
-    set: (...args: Parameters<Deno.Kv["set"]>) => guarded(() => kv.set(...args)),
-    delete: (...args: Parameters<Deno.Kv["delete"]>) => guarded(() => kv.delete(...args)),
-    enqueue: (...args: Parameters<Deno.Kv["enqueue"]>) => guarded(() => kv.enqueue(...args)),
-    atomic: () => guardAtomic(kv.atomic()),
-    list: (...args: Parameters<Deno.Kv["list"]>) => guardIterator(kv.list(...args)),
-  };
-  const proxy = new Proxy(kv, {
-    get(target, prop) {
-      if (typeof prop === "string" && Object.hasOwn(methods, prop)) {
-        return methods[prop as keyof Deno.Kv];
-      }
-      const value = Reflect.get(target, prop, target);
-      return typeof value === "function" ? value.bind(target) : value;
-    },
-  });
+  const proxy = interceptKv(kv, (_call, run) => guarded(run));
   GUARDED.add(proxy);
   return proxy;
 }
@@ -154,11 +104,19 @@ export function retryAfterOf(error: AppError): number {
     : STORAGE_RETRY_AFTER_SECONDS;
 }
 
+/** What {@link logFailure} logs: what failed, and the error. */
+export interface Failure {
+  /** The log line's message (`"expiry sweep failed"`). */
+  message: string;
+  error: unknown;
+}
+
 /**
  * Logs a failure of background work (expiry, owner streams, socket set-up): a storage outage as
  * one warning line, anything else as an error with its stack.
  */
-export function logFailure(log: Logger, message: string, error: unknown): void {
+export function logFailure(log: Logger, failure: Failure): void {
+  const { message, error } = failure;
   if (isUnavailable(error)) logUnavailable(log, error, { during: message });
   else log.error(message, describeError(error));
 }

@@ -28,6 +28,8 @@ interface Watch {
 
 /** Options of {@link WatchHub}. */
 export interface WatchHubOptions {
+  /** Where failing watches are reported (nowhere without it). */
+  log?: Logger;
   /** First wait before restarting a watch that failed or ended; it doubles up to 5 s. */
   retryDelayMs?: number;
 }
@@ -64,9 +66,9 @@ export class WatchHub {
   readonly #kv: Deno.Kv;
   readonly #log?: Logger;
 
-  constructor(kv: Deno.Kv, log?: Logger, options: WatchHubOptions = {}) {
+  constructor(kv: Deno.Kv, options: WatchHubOptions = {}) {
     this.#kv = kv;
-    this.#log = log;
+    this.#log = options.log;
     this.#retryDelayMs = options.retryDelayMs ?? 100;
   }
 

@@ -138,7 +138,7 @@ Deno.test("WatchHub restarts a watch that fails or ends, so its listeners keep h
         warn: (message: string) => warnings.push(message),
         error: (message: string) => warnings.push(message),
       };
-      const hub = new WatchHub(broken.kv, log, { retryDelayMs: 5 });
+      const hub = new WatchHub(broken.kv, { log, retryDelayMs: 5 });
       const key = randomKey();
       const values: unknown[] = [];
       const stop = hub.subscribe(key, (value) => values.push(value));
@@ -165,7 +165,7 @@ Deno.test("WatchHub delivers a change made while a watch was down", async () => 
   const broken = withBrokenWatches(kv, { breaks: 1, how: "error" });
   const { failures, log } = failureLog();
   // A long first backoff, so the write surely lands while no stream is open.
-  const hub = new WatchHub(broken.kv, log, { retryDelayMs: 200 });
+  const hub = new WatchHub(broken.kv, { log, retryDelayMs: 200 });
   const key = randomKey();
   const values: unknown[] = [];
   const stop = hub.subscribe(key, (value) => values.push(value));
@@ -182,7 +182,7 @@ Deno.test("WatchHub cancels a pending restart when the last listener leaves", as
   using kv = await Deno.openKv(":memory:");
   const broken = withBrokenWatches(kv, { breaks: 1, how: "end" });
   const { failures, log } = failureLog();
-  const hub = new WatchHub(broken.kv, log, { retryDelayMs: 60_000 });
+  const hub = new WatchHub(broken.kv, { log, retryDelayMs: 60_000 });
   const values: unknown[] = [];
   const stop = hub.subscribe(randomKey(), (value) => values.push(value));
   await eventually(() => values.length === 1, "the first value");
@@ -196,7 +196,7 @@ Deno.test("WatchHub cancels a pending restart when the last listener leaves", as
 
 Deno.test("WatchHub gives up a watch once its KV is closed", async () => {
   const kv = await Deno.openKv(":memory:");
-  const hub = new WatchHub(kv, undefined, { retryDelayMs: 5 });
+  const hub = new WatchHub(kv, { retryDelayMs: 5 });
   const values: unknown[] = [];
   hub.subscribe(randomKey(), (value) => values.push(value));
   await eventually(() => values.length === 1, "the first value");

@@ -54,7 +54,8 @@ export function tooManyRequestsPage(c: Context, services: Services): Response {
 }
 
 /** The HTML 500 page; the error itself is logged, never shown. */
-export function errorPage(c: Context, services: Services, error: unknown): Response {
+export function errorPage(c: Context, services: Services, options: { error: unknown }): Response {
+  const { error } = options;
   services.log.error("page failed", { path: redact(c.req.path), ...describeError(error) });
   const p = resolvePrefs(c, services.config.publicBaseUrl);
   const t = messagesFor(p.lang);
@@ -70,6 +71,14 @@ export interface UnsavedAnswer {
   freeText: string;
 }
 
+/** Options of {@link serviceUnavailablePage}. */
+export interface UnavailableOptions {
+  /** The storage failure (a `SERVICE_UNAVAILABLE` error). */
+  error: AppError;
+  /** The no-JS answer whose request failed, if any. */
+  unsaved?: UnsavedAnswer;
+}
+
 /**
  * The HTML 503 page: the store is briefly unavailable, with `Retry-After`. With `unsaved` (a
  * no-JS answer whose request failed) it says the answer was not saved, shows it, and offers a
@@ -79,9 +88,9 @@ export interface UnsavedAnswer {
 export function serviceUnavailablePage(
   c: Context,
   services: Services,
-  error: AppError,
-  unsaved?: UnsavedAnswer,
+  options: UnavailableOptions,
 ): Response {
+  const { error, unsaved } = options;
   logUnavailable(services.log, error, { transport: "page" });
   const p = resolvePrefs(c, services.config.publicBaseUrl);
   const t = messagesFor(p.lang);

@@ -19,8 +19,8 @@ export function createPagesApp(services: Services): Hono {
   // A failing store is a 503 retry page, not the 500 page.
   app.onError((error, c) =>
     isUnavailable(error)
-      ? serviceUnavailablePage(c, services, error)
-      : errorPage(c, services, error)
+      ? serviceUnavailablePage(c, services, { error })
+      : errorPage(c, services, { error })
   );
   app.get(
     "/static/*",

@@ -5,9 +5,10 @@
  * process holding a lock for five seconds, or a tiny file system), so the failure is injected;
  * everything else (data, atomicity, versionstamps, watches) is the real KV.
  */
+import { interceptKv, type KvCall } from "../lib/kv_intercept.ts";
 
-/** The KV operations a fault can be armed for. */
-export type KvOperation = "get" | "getMany" | "list" | "commit" | "set" | "delete";
+/** The KV operations a fault can be armed for: every call that reaches the store. */
+export type KvOperation = KvCall;
 
 /**
  * The errors Deno 2.x throws, as observed against a real SQLite-backed KV: SQLite's own message
@@ -29,66 +30,11 @@ export class FaultyKv {
   readonly hits = new Map<KvOperation, number>();
 
   constructor(readonly real: Deno.Kv) {
-    const fault = (op: KvOperation) => {
+    this.kv = interceptKv(real, (op, run) => {
       const make = this.#faults.get(op);
-      if (!make) return;
+      if (!make) return run();
       this.hits.set(op, (this.hits.get(op) ?? 0) + 1);
-      throw make();
-    };
-    const rejecting = <T>(op: KvOperation, run: () => Promise<T>): Promise<T> => {
-      try {
-        fault(op);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-      return run();
-    };
-    const atomic = (): Deno.AtomicOperation => {
-      const op = real.atomic();
-      const proxy: Deno.AtomicOperation = new Proxy(op, {
-        get(target, prop) {
-          if (prop === "commit") return () => rejecting("commit", () => target.commit());
-          const value = Reflect.get(target, prop, target);
-          if (typeof value !== "function") return value;
-          return (...args: unknown[]) => {
-            const out = value.apply(target, args);
-            return out === target ? proxy : out;
-          };
-        },
-      });
-      return proxy;
-    };
-    const list = <T>(selector: Deno.KvListSelector, options?: Deno.KvListOptions) => {
-      const iter = real.list<T>(selector, options);
-      const proxy: Deno.KvListIterator<T> = new Proxy(iter, {
-        get(target, prop) {
-          if (prop === "next") {
-            return () => rejecting("list", () => target.next());
-          }
-          if (prop === Symbol.asyncIterator) return () => proxy;
-          const value = Reflect.get(target, prop, target);
-          return typeof value === "function" ? value.bind(target) : value;
-        },
-      });
-      return proxy;
-    };
-    const overrides: Record<string, unknown> = {
-      get: (key: Deno.KvKey, options?: { consistency?: Deno.KvConsistencyLevel }) =>
-        rejecting("get", () => real.get(key, options)),
-      getMany: (keys: Deno.KvKey[], options?: { consistency?: Deno.KvConsistencyLevel }) =>
-        rejecting("getMany", () => real.getMany(keys, options)),
-      set: (key: Deno.KvKey, value: unknown, options?: { expireIn?: number }) =>
-        rejecting("set", () => real.set(key, value, options)),
-      delete: (key: Deno.KvKey) => rejecting("delete", () => real.delete(key)),
-      atomic,
-      list,
-    };
-    this.kv = new Proxy(real, {
-      get(target, prop) {
-        if (typeof prop === "string" && Object.hasOwn(overrides, prop)) return overrides[prop];
-        const value = Reflect.get(target, prop, target);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
+      return Promise.reject(make());
     });
   }
 

@@ -300,7 +300,7 @@ Deno.test("a failing KV watch is logged with its key's kind, not the owner or se
     },
   });
   const { log, text, count } = recordingLogger();
-  const hub = new WatchHub(broken, log, { retryDelayMs: 5 });
+  const hub = new WatchHub(broken, { log, retryDelayMs: 5 });
   const feedback = new FeedbackService({
     kv: broken,
     limits: testConfig().feedback,
@@ -343,7 +343,7 @@ Deno.test("a page that fails is logged with its path redacted", async () => {
   const { log, text } = recordingLogger();
   const services = createServices(testConfig(), kv, { log });
   const app = new Hono();
-  app.onError((error, c) => errorPage(c, services, error));
+  app.onError((error, c) => errorPage(c, services, { error }));
   app.get("/feedback/:id", () => {
     throw new Error("boom");
   });

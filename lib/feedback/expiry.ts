@@ -136,7 +136,7 @@ export class ExpiryScheduler {
       this.#track(this.#feedback.get(id)).catch((error) => {
         // Not the id: it is the session's capability (the failure is rarely about one session).
         if (!(error instanceof SessionNotFoundError) && this.#options.log) {
-          logFailure(this.#options.log, "expiry timer failed", error);
+          logFailure(this.#options.log, { message: "expiry timer failed", error });
         }
       });
     }, Math.min(MAX_TIMER_MS, Math.max(0, delay)));
@@ -148,7 +148,9 @@ export class ExpiryScheduler {
       try {
         await this.sweepOnce();
       } catch (error) {
-        if (this.#options.log) logFailure(this.#options.log, "expiry sweep failed", error);
+        if (this.#options.log) {
+          logFailure(this.#options.log, { message: "expiry sweep failed", error });
+        }
       }
       if (this.#sweeping) this.#scheduleSweep(this.#options.sweepIntervalMs);
     }, delay);

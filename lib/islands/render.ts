@@ -11,12 +11,16 @@ export function renderDocument(page: JSX.Element): string {
 }
 
 /**
- * An HTML response for a page, with `headers` added. A page's own headers (its CSP, cache rules,
- * cookies) come from the caller, `pageResponse` of `lib/pages/headers.ts`; only the headers of
- * every response (HSTS, `nosniff`) come from the app's middleware.
+ * An HTML response for a page (status 200 unless told), with `headers` added. A page's own
+ * headers (its CSP, cache rules, cookies) come from the caller, `pageResponse` of
+ * `lib/pages/headers.ts`; only the headers of every response (HSTS, `nosniff`) come from the
+ * app's middleware.
  */
-export function htmlResponse(page: JSX.Element, status = 200, headers: HeadersInit = {}): Response {
-  const h = new Headers(headers);
-  h.set("content-type", "text/html; charset=utf-8");
-  return new Response(renderDocument(page), { status, headers: h });
+export function htmlResponse(
+  page: JSX.Element,
+  options: { status?: number; headers?: HeadersInit } = {},
+): Response {
+  const headers = new Headers(options.headers);
+  headers.set("content-type", "text/html; charset=utf-8");
+  return new Response(renderDocument(page), { status: options.status ?? 200, headers });
 }

@@ -46,5 +46,5 @@ export function pageResponse(
   headers.set("cache-control", "no-store");
   headers.set("vary", "Accept-Language, Cookie");
   for (const cookie of options.prefs.setCookies) headers.append("set-cookie", cookie);
-  return htmlResponse(page, options.status ?? 200, headers);
+  return htmlResponse(page, { status: options.status, headers });
 }

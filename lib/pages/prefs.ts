@@ -30,9 +30,10 @@ export function parseTheme(value: string | null | undefined): Theme | undefined 
   return v === "light" || v === "dark" ? v : undefined;
 }
 
-function rememberCookie(name: string, value: string, secure: boolean): string {
+/** A year-long cookie holding a preference (`Secure` when the site is served over HTTPS). */
+function rememberCookie(name: string, value: string, options: { secure: boolean }): string {
   return `${name}=${value}; Path=/; Max-Age=${ONE_YEAR_SECONDS}; SameSite=Lax${
-    secure ? "; Secure" : ""
+    options.secure ? "; Secure" : ""
   }`;
 }
 
@@ -42,8 +43,8 @@ export function resolvePrefs(c: Context, publicBaseUrl: string): PagePrefs {
   const setCookies: string[] = [];
   const queryTheme = parseTheme(c.req.query("theme"));
   const queryLang = parseLang(c.req.query("lang"));
-  if (queryTheme) setCookies.push(rememberCookie("theme", queryTheme, secure));
-  if (queryLang) setCookies.push(rememberCookie("lang", queryLang, secure));
+  if (queryTheme) setCookies.push(rememberCookie("theme", queryTheme, { secure }));
+  if (queryLang) setCookies.push(rememberCookie("lang", queryLang, { secure }));
   return {
     theme: queryTheme ?? parseTheme(getCookie(c, "theme")) ?? null,
     lang: resolveLang({

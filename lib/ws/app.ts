@@ -195,16 +195,17 @@ function serveOwnerStream(
     sessionId: null,
     async onOpen(connection) {
       leave = await deps.ownerStreams.join(options.owner, {
+        admit: () => {
+          if (connection.closed) return false;
+          connection.send(connectionEstablished({
+            sessionId: null,
+            clientId: connection.clientId,
+            status: null,
+            role: "owner",
+          }, now()));
+          return true;
+        },
         deliver: (texts) => texts.forEach((t) => connection.sendText(t)),
-      }, () => {
-        if (connection.closed) return false;
-        connection.send(connectionEstablished({
-          sessionId: null,
-          clientId: connection.clientId,
-          status: null,
-          role: "owner",
-        }, now()));
-        return true;
       });
       // Closed while joining: `onClose` ran before there was anything to leave.
       if (leave && connection.closed) leave();

@@ -60,8 +60,11 @@ export class Connection {
   #refilledAt = performance.now();
   #dropped = 0;
   #limitNoticeAt = -Infinity;
+  readonly #options: ConnectionOptions;
 
-  constructor(readonly socket: WebSocket, private readonly options: ConnectionOptions) {}
+  constructor(readonly socket: WebSocket, options: ConnectionOptions) {
+    this.#options = options;
+  }
 
   /** Sends a message if the socket is still open. */
   send(message: OutboundMessage): void {
@@ -91,7 +94,7 @@ export class Connection {
   receive(frame: string | ArrayBuffer | Blob): void {
     if (!this.#takeToken()) return;
     const parsed = parseInbound(frame);
-    const now = this.options.now();
+    const now = this.#options.now();
     if (!parsed.ok) {
       this.send(errorMessage(parsed.error, now));
       if (parsed.error.code === "PAYLOAD_TOO_LARGE") {
@@ -99,7 +102,7 @@ export class Connection {
       }
       return;
     }
-    this.options.slot.touch();
+    this.#options.slot.touch();
     const { message } = parsed;
     switch (message.type) {
       case "ping":
@@ -109,7 +112,7 @@ export class Connection {
         this.registration = message.data;
         this.send(appRegistrationConfirmed({
           clientId: this.clientId,
-          sessionId: this.options.sessionId,
+          sessionId: this.#options.sessionId,
           registration: message.data,
         }, now));
         return;
@@ -136,7 +139,7 @@ export class Connection {
       this.send(errorMessage({
         code: "RATE_LIMITED",
         message: `Too many messages: at most ${RATE_PER_SECOND} per second.`,
-      }, this.options.now()));
+      }, this.#options.now()));
     }
     return false;
   }
@@ -173,7 +176,7 @@ export function serveConnection(socket: WebSocket, options: ConnectionOptions): 
     try {
       await options.onOpen(connection);
     } catch (error) {
-      logFailure(options.log, "websocket open failed", error);
+      logFailure(options.log, { message: "websocket open failed", error });
       if (isUnavailable(error)) {
         connection.close(CLOSE.tryAgainLater, "storage briefly unavailable: retry");
       } else {

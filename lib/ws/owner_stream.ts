@@ -23,6 +23,11 @@ const MAX_EVENTS_PER_CHUNK = 500;
 
 /** A socket on an owner stream, as the channel sees it. */
 export interface OwnerMember {
+  /**
+   * Runs at the moment of joining, between two reads of the log (send `connection_established`
+   * there, so the socket hears every event after it); false keeps the member out.
+   */
+  admit(): boolean;
   /** Sends pre-serialized messages. */
   deliver(texts: string[]): void;
 }
@@ -43,15 +48,23 @@ export interface OwnerStreamsStats {
   members: number;
 }
 
-/** The messages one owner event stands for; the session supplies title, expiry and preview. */
+/** Options of {@link ownerEventMessages}. */
+export interface OwnerEventContext {
+  /** The event's session as stored now (null once purged): title, expiry and preview. */
+  session: FeedbackSession | null;
+  publicBaseUrl: string;
+  /** Wall clock for the messages' timestamps. */
+  now: number;
+}
+
+/** The messages one owner event stands for. */
 export function ownerEventMessages(
   event: OwnerEvent,
-  session: FeedbackSession | null,
-  publicBaseUrl: string,
-  now: number,
+  context: OwnerEventContext,
 ): OutboundMessage[] {
+  const { session, publicBaseUrl, now } = context;
   if (event.kind === "created") {
-    return session ? [sessionCreated(session, publicBaseUrl, now)] : [];
+    return session ? [sessionCreated({ session, publicBaseUrl }, now)] : [];
   }
   // Defensive at run time: the log may still hold kinds an earlier version wrote (such as views).
   if (event.kind !== "status_changed" || event.oldStatus === null) return [];
@@ -63,7 +76,7 @@ export function ownerEventMessages(
     submittedAt: base.submittedAt ?? event.at,
     cancelledAt: base.cancelledAt ?? event.at,
   };
-  return transitionMessages(view, event.oldStatus, now);
+  return transitionMessages({ session: view, oldStatus: event.oldStatus }, now);
 }
 
 /**
@@ -119,12 +132,12 @@ class OwnerChannel {
     });
   }
 
-  /** Adds a member once the log is primed, between two reads. */
-  async join(member: OwnerMember, beforeAdd: () => boolean): Promise<boolean> {
+  /** Adds a member once the log is primed, between two reads, if it {@link OwnerMember.admit}s. */
+  async join(member: OwnerMember): Promise<boolean> {
     await this.#ready;
     let added = false;
     await this.#enqueue(() => {
-      if (this.#closed || !beforeAdd()) return;
+      if (this.#closed || !member.admit()) return;
       this.members.add(member);
       added = true;
     });
@@ -151,7 +164,7 @@ class OwnerChannel {
         await this.#read();
       } catch (error) {
         if (!this.#closed) {
-          logFailure(this.#deps.log, "owner stream read failed", error);
+          logFailure(this.#deps.log, { message: "owner stream read failed", error });
         }
       }
     });
@@ -193,13 +206,14 @@ class OwnerChannel {
     const sessions = new Map<string, FeedbackSession | null>();
     const found = await this.#deps.feedback.getMany(wanted);
     wanted.forEach((id, i) => sessions.set(id, found[i]));
+    const { publicBaseUrl } = this.#deps;
     const now = this.#deps.now();
     const texts: string[] = [];
     for (const event of fresh) {
       const session = sessions.get(event.sessionId) ?? null;
       // Defence in depth: the log is per owner, but never forward another owner's record.
       if (session && session.owner !== this.owner) continue;
-      for (const message of ownerEventMessages(event, session, this.#deps.publicBaseUrl, now)) {
+      for (const message of ownerEventMessages(event, { session, publicBaseUrl, now })) {
         texts.push(JSON.stringify(message));
       }
     }
@@ -225,15 +239,10 @@ export class OwnerStreams {
   }
 
   /**
-   * Adds a member to the owner's channel once it is primed. `beforeAdd` runs at the moment of
-   * joining (send `connection_established` there); if it returns false the member is not added.
+   * Adds a member to the owner's channel once it is primed (its `admit` runs at that moment).
    * Resolves to the function that leaves, or null when the member was not added.
    */
-  async join(
-    owner: string,
-    member: OwnerMember,
-    beforeAdd: () => boolean,
-  ): Promise<(() => void) | null> {
+  async join(owner: string, member: OwnerMember): Promise<(() => void) | null> {
     let channel = this.#channels.get(owner);
     if (!channel) {
       channel = new OwnerChannel(owner, this.#deps);
@@ -241,7 +250,7 @@ export class OwnerStreams {
     }
     const joined = channel;
     joined.joining++;
-    const added = await joined.join(member, beforeAdd).finally(() => joined.joining--);
+    const added = await joined.join(member).finally(() => joined.joining--);
     const leave = () => {
       joined.members.delete(member);
       if (joined.members.size > 0 || joined.joining > 0) return;

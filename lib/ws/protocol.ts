@@ -157,8 +157,12 @@ export function appRegistrationConfirmed(
   }, now);
 }
 
-/** Owner stream: a new session of the owner. */
-export function sessionCreated(session: FeedbackSession, publicBaseUrl: string, now: number) {
+/** Owner stream: a new session of the owner, linked under `publicBaseUrl`. */
+export function sessionCreated(
+  fields: { session: FeedbackSession; publicBaseUrl: string },
+  now: number,
+) {
+  const { session, publicBaseUrl } = fields;
   return message("session_created", {
     sessionId: session.id,
     title: session.title,
@@ -174,10 +178,10 @@ export function sessionCreated(session: FeedbackSession, publicBaseUrl: string, 
  * never change, so such a value can only be a stale read.
  */
 export function transitionMessages(
-  session: FeedbackSession,
-  oldStatus: SessionStatus,
+  transition: { session: FeedbackSession; oldStatus: SessionStatus },
   now: number,
 ): OutboundMessage[] {
+  const { session, oldStatus } = transition;
   const newStatus = session.status;
   if (newStatus === oldStatus || newStatus === "pending" || oldStatus !== "pending") return [];
   const at = isoTime(statusTime(session));

@@ -3,7 +3,7 @@
  * owner event stands for (`ownerEventMessages`, the pure part of owner_stream.ts).
  */
 import assert from "node:assert/strict";
-import type { FeedbackSession } from "../feedback/model.ts";
+import type { FeedbackSession, SessionStatus } from "../feedback/model.ts";
 import type { OwnerEvent } from "../feedback/store.ts";
 import { ownerEventMessages } from "./owner_stream.ts";
 import {
@@ -86,7 +86,7 @@ Deno.test("transitionMessages() announces an answer with a 100-character preview
       metadata: null,
     },
   });
-  const [submitted, changed] = transitionMessages(answered, "pending", NOW);
+  const [submitted, changed] = transitionMessages({ session: answered, oldStatus: "pending" }, NOW);
   assert.equal(submitted.type, "feedback_submitted");
   const preview = (submitted.data as { preview: string }).preview;
   assert.equal([...preview].length, 100, "100 code points, no emoji cut in half");
@@ -105,7 +105,7 @@ Deno.test("transitionMessages() announces an answer with a 100-character preview
 
 Deno.test("transitionMessages() announces expiry with reason timeout at expiresAt", () => {
   const expired = session({ status: "expired", expiredAt: NOW - 5, expiresAt: NOW - 5 });
-  const [first, second] = transitionMessages(expired, "pending", NOW);
+  const [first, second] = transitionMessages({ session: expired, oldStatus: "pending" }, NOW);
   assert.deepEqual(first.data, {
     sessionId: expired.id,
     reason: "timeout",
@@ -116,19 +116,17 @@ Deno.test("transitionMessages() announces expiry with reason timeout at expiresA
 });
 
 Deno.test("transitionMessages() says nothing for no change or a stale pending value", () => {
-  assert.deepEqual(transitionMessages(session(), "pending", NOW), []);
-  assert.deepEqual(transitionMessages(session(), "completed", NOW), []);
-  assert.deepEqual(transitionMessages(session({ status: "cancelled" }), "expired", NOW), []);
-  const cancelled = transitionMessages(
-    session({ status: "cancelled", cancelledAt: NOW }),
-    "pending",
-    NOW,
-  );
+  const from = (oldStatus: SessionStatus, current = session()) =>
+    transitionMessages({ session: current, oldStatus }, NOW);
+  assert.deepEqual(from("pending"), []);
+  assert.deepEqual(from("completed"), []);
+  assert.deepEqual(from("expired", session({ status: "cancelled" })), []);
+  const cancelled = from("pending", session({ status: "cancelled", cancelledAt: NOW }));
   assert.deepEqual(cancelled.map((m) => m.type), ["session_status_changed"]);
 });
 
 Deno.test("sessionCreated() carries the public feedback URL", () => {
-  const message = sessionCreated(session(), "https://fb.example", NOW);
+  const message = sessionCreated({ session: session(), publicBaseUrl: "https://fb.example" }, NOW);
   assert.deepEqual(message.data, {
     sessionId: session().id,
     title: "T",
@@ -146,7 +144,11 @@ Deno.test("ownerEventMessages() describes the recorded transition even if the re
     newStatus: "cancelled",
     at: NOW - 100,
   };
-  const messages = ownerEventMessages(event, session({ status: "cancelled" }), "https://x", NOW);
+  const messages = ownerEventMessages(event, {
+    session: session({ status: "cancelled" }),
+    publicBaseUrl: "https://x",
+    now: NOW,
+  });
   assert.deepEqual(messages.map((m) => m.type), ["session_status_changed"]);
   assert.equal(
     (messages[0].data as { timestamp: string }).timestamp,
@@ -154,6 +156,9 @@ Deno.test("ownerEventMessages() describes the recorded transition even if the re
   );
   // A kind this version no longer writes (an earlier one logged views) is still ignored.
   const legacy = { ...event, kind: "viewed" } as unknown as OwnerEvent;
-  assert.deepEqual(ownerEventMessages(legacy, session(), "https://x", NOW), []);
+  assert.deepEqual(
+    ownerEventMessages(legacy, { session: session(), publicBaseUrl: "https://x", now: NOW }),
+    [],
+  );
   assert.equal(previewOf("short"), "short");
 });

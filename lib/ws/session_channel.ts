@@ -105,7 +105,7 @@ export class SessionChannels {
     for (const member of members) {
       if (member.status !== "pending" || !channel.members.has(member)) continue;
       // Serialized once per change, not once per socket.
-      texts ??= transitionMessages(session, "pending", this.#deps.now()).map((m) =>
+      texts ??= transitionMessages({ session, oldStatus: "pending" }, this.#deps.now()).map((m) =>
         JSON.stringify(m)
       );
       member.status = session.status;

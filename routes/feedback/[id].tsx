@@ -38,9 +38,13 @@ const answerForm = z.object({
   freeText: z.string(),
 });
 
-/** How a session is shown beyond its own data. */
-interface ViewOptions {
+/** What a page of one session shows: the session, for this reader, and how the page came about. */
+export interface FeedbackView {
+  session: FeedbackSession;
+  prefs: PagePrefs;
+  /** The answer was sent from this page (the no-JS POST). */
   sentHere?: boolean;
+  /** What the human entered, shown again with `error`. */
   draft?: AnswerDraft;
   error?: string | null;
 }
@@ -71,12 +75,8 @@ export function FeedbackPage(
 }
 
 /** The island's props for a session as the service sees it now. */
-export function feedbackIslandProps(
-  services: Services,
-  session: FeedbackSession,
-  prefs: PagePrefs,
-  view: ViewOptions = {},
-): FeedbackAppProps {
+export function feedbackIslandProps(services: Services, view: FeedbackView): FeedbackAppProps {
+  const { session, prefs } = view;
   const answer = session.status === "completed" && session.feedback
     ? {
       selectedOptions: session.feedback.selectedOptions,
@@ -100,16 +100,12 @@ export function feedbackIslandProps(
   };
 }
 
-function render(
-  services: Services,
-  prefs: PagePrefs,
-  session: FeedbackSession,
-  options: ViewOptions & { status?: number } = {},
-): Response {
+function render(services: Services, view: FeedbackView & { status?: number }): Response {
+  const { session, prefs } = view;
   const t = messagesFor(prefs.lang);
-  const island = feedbackIslandProps(services, session, prefs, options);
+  const island = feedbackIslandProps(services, view);
   return pageResponse(<FeedbackPage session={session} prefs={prefs} t={t} island={island} />, {
-    status: options.status,
+    status: view.status,
     prefs,
     publicBaseUrl: services.config.publicBaseUrl,
   });
@@ -140,7 +136,7 @@ export async function feedbackGetRoute(c: Context, services: Services): Promise<
     if (error instanceof RateLimitedError) return tooManyRequestsPage(c, services);
     throw error;
   }
-  return render(services, prefs, session);
+  return render(services, { session, prefs });
 }
 
 /** Reads the form-encoded answer; the service does the real validation. */
@@ -186,7 +182,7 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
     draft = await readAnswerForm(c.req.raw, services.config.maxBodyBytes);
     if (refusal) throw refusal;
     const session = await services.feedback.submit(id, draft);
-    return render(services, prefs, session, { sentHere: true });
+    return render(services, { session, prefs, sentHere: true });
   } catch (caught) {
     // Once the budget is spent, that is the answer, whatever else was wrong with the request.
     const error = refusal ?? caught;
@@ -197,7 +193,7 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
       const unsaved = draft === EMPTY_DRAFT
         ? await readAnswerForm(c.req.raw, services.config.maxBodyBytes).catch(() => EMPTY_DRAFT)
         : draft;
-      return serviceUnavailablePage(c, services, error, unsaved);
+      return serviceUnavailablePage(c, services, { error, unsaved });
     }
     if (!(error instanceof AppError) || error.code === "INTERNAL_ERROR") throw error;
     const session = await services.feedback.get(id).catch((e) => {
@@ -215,7 +211,9 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
       ],
       { max: services.config.feedback.maxFreeTextLength },
     );
-    return render(services, prefs, session, {
+    return render(services, {
+      session,
+      prefs,
       status: httpStatusOf(error.code),
       draft: {
         selectedOptions: draft.selectedOptions.filter((o) => session.predefinedOptions.includes(o)),
