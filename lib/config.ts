@@ -67,6 +67,16 @@ export interface OwnerQuotas {
   maxSockets: number;
 }
 
+/** Limits of the MCP endpoint. */
+export interface McpConfig {
+  /**
+   * Seconds a tool call without a progress token may hold waiting for an answer: below the 60 s
+   * after which common clients (Claude Desktop, claude.ai, SDK-built clients, with `mcp-remote` in
+   * between) give up on a silent request.
+   */
+  maxWait: number;
+}
+
 /** The whole typed configuration. */
 export interface Config {
   port: number;
@@ -90,6 +100,7 @@ export interface Config {
   ownerQuotas: OwnerQuotas;
   /** Seconds between sweeps that expire sessions nobody watches. */
   expirySweepInterval: number;
+  mcp: McpConfig;
 }
 
 /** Raised when the environment holds a value the service cannot run with. */
@@ -155,6 +166,8 @@ const envSchema = z.object({
   OWNER_MAX_PENDING: z.coerce.number().int().min(0).max(1_000_000).default(200),
   OWNER_MAX_WAITS: z.coerce.number().int().min(0).max(1_000_000).default(100),
   OWNER_MAX_SOCKETS: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  // 240 s is the longest any MCP call may hold, even with progress (see lib/mcp/wait.ts).
+  MCP_MAX_WAIT: z.coerce.number().int().min(1).max(240).default(45),
 });
 
 /** What one KV value may hold (64 KiB), less room for field names and encoding overhead. */
@@ -263,5 +276,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxSockets: e.OWNER_MAX_SOCKETS,
     },
     expirySweepInterval: e.EXPIRY_SWEEP_INTERVAL,
+    mcp: { maxWait: e.MCP_MAX_WAIT },
   };
 }

@@ -123,3 +123,16 @@ Deno.test("loadConfig reads the per-owner quotas, 0 turning one off", () => {
     );
   }
 });
+
+Deno.test("MCP_MAX_WAIT defaults to 45 s and accepts 1 to 240 s only", () => {
+  assert.equal(loadConfig({ JWT_SECRET: SECRET }).mcp.maxWait, 45);
+  assert.equal(loadConfig({ JWT_SECRET: SECRET, MCP_MAX_WAIT: "2" }).mcp.maxWait, 2);
+  assert.equal(loadConfig({ JWT_SECRET: SECRET, MCP_MAX_WAIT: "240" }).mcp.maxWait, 240);
+  for (const bad of ["0", "241", "1.5", "soon"]) {
+    assert.throws(
+      () => loadConfig({ JWT_SECRET: SECRET, MCP_MAX_WAIT: bad }),
+      (e) => e instanceof ConfigError && e.message.includes("MCP_MAX_WAIT"),
+      bad,
+    );
+  }
+});

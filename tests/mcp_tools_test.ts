@@ -7,12 +7,14 @@ import assert from "node:assert/strict";
 import { randomOwner, tokenFor } from "./_helpers.ts";
 import {
   connectClient,
+  type ConnectedClient,
   serveInstance,
   submitViaApi,
   textOf,
   untilWaiting,
 } from "./_mcp_helpers.ts";
 import type { CallToolResult } from "../lib/mcp/sdk.ts";
+import { createFeedbackServer, createToolCatalog } from "../lib/mcp/tools.ts";
 import { eventually } from "./_wait.ts";
 
 const TOOL_NAMES = [
@@ -74,7 +76,7 @@ Deno.test("interactive_feedback creates a question and tells the agent to show t
   const text = textOf(result);
   assert.ok(text.includes(facts.feedbackUrl), "the text carries the link");
   assert.match(text, /Show this link to the user/);
-  assert.ok(text.includes(`get_feedback_result with {"sessionId":"${facts.sessionId}","wait":55}`));
+  assert.ok(text.includes(`get_feedback_result with {"sessionId":"${facts.sessionId}","wait":45}`));
   const stored = await served.instance.services.feedback.get(facts.sessionId);
   assert.equal(stored.title, "Release");
   assert.deepEqual(stored.predefinedOptions, ["Yes", "No"]);
@@ -348,7 +350,7 @@ Deno.test("interactive_feedback's wait ends while the question is open and says 
   assert.match(text, /the user has probably not seen the question/);
   assert.match(text, /Show this link to the user now/);
   assert.ok(text.includes(facts.feedbackUrl), "the text carries the link");
-  assert.ok(text.includes(`get_feedback_result with {"sessionId":"${facts.sessionId}","wait":55}`));
+  assert.ok(text.includes(`get_feedback_result with {"sessionId":"${facts.sessionId}","wait":45}`));
   assert.doesNotMatch(text, /do not ask/);
 
   assert.ok(updates.length >= 2, "progress was sent");
@@ -492,7 +494,7 @@ Deno.test("a malformed session id is an isError result naming the field", async 
   );
 });
 
-Deno.test("get_feedback_result clamps a wait above 55 s instead of refusing it", async () => {
+Deno.test("get_feedback_result clamps a wait above MCP_MAX_WAIT instead of refusing it", async () => {
   await using served = await serveInstance();
   await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
   const { sessionId } = factsOf(
@@ -528,4 +530,128 @@ Deno.test("the same tools answer at /sse for configs written for upstream's URL"
   await using mcp = await connectClient(`${served.origin}/sse`, await tokenFor(randomOwner()));
   const { tools } = await mcp.client.listTools();
   assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_NAMES);
+});
+
+/** Calls `name` and notes when the call settled, with progress when `onprogress` is given. */
+function timedCall(
+  mcp: ConnectedClient,
+  name: string,
+  args: Record<string, unknown>,
+  onprogress?: (p: { progress: number }) => void,
+) {
+  const started = Date.now();
+  const call = { settledAfterMs: -1, result: undefined as unknown };
+  const done = mcp.client.callTool(
+    { name, arguments: args },
+    undefined,
+    { timeout: 30_000, ...(onprogress ? { onprogress } : {}) },
+  ).then((result) => {
+    call.settledAfterMs = Date.now() - started;
+    call.result = result;
+    return result;
+  });
+  return { call, done };
+}
+
+Deno.test("without a progress token get_feedback_result holds no longer than MCP_MAX_WAIT", async () => {
+  await using served = await serveInstance({ env: { MCP_MAX_WAIT: "2" } });
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "Hm?" } }),
+  );
+  const { call, done } = timedCall(mcp, "get_feedback_result", { sessionId, wait: 30 });
+  const result = await done;
+  assert.ok(call.settledAfterMs >= 1900, `held ${call.settledAfterMs} ms, about the 2 s cap`);
+  assert.ok(call.settledAfterMs < 10_000, `returned after ${call.settledAfterMs} ms, before 10 s`);
+  assert.equal(factsOf(result).status, "pending");
+  assert.match(textOf(result), /^No answer yet after 2 s\./);
+  assert.ok(textOf(result).includes(`{"sessionId":"${sessionId}","wait":2}`), "next step: wait=2");
+  assert.equal(served.instance.services.hub.stats().listeners, 0, "the watch was released");
+});
+
+Deno.test("with a progress token get_feedback_result holds past MCP_MAX_WAIT until the answer", async () => {
+  await using served = await serveInstance({
+    env: { MCP_MAX_WAIT: "2" },
+    mcp: { progressIntervalMs: 500 },
+  });
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "Hm?" } }),
+  );
+  const updates: { progress: number; total?: number }[] = [];
+  const { call, done } = timedCall(
+    mcp,
+    "get_feedback_result",
+    { sessionId, wait: 30 },
+    (p) => void updates.push(p),
+  );
+  await eventually(() => updates.some((u) => u.progress >= 3), "3 s of progress");
+  assert.equal(call.settledAfterMs, -1, "still holding after 3 s, past the 2 s cap");
+  const res = await submitViaApi(served.instance, sessionId, { freeText: "yes" });
+  await res.body?.cancel();
+  const result = await done;
+  assert.equal(factsOf(result).status, "completed");
+  assert.ok(updates.every((u) => u.total === 30), "the whole wait is the requested 30 s");
+});
+
+Deno.test("interactive_feedback's wait is capped by MCP_MAX_WAIT without a progress token, not with one", async () => {
+  await using served = await serveInstance({
+    env: { MCP_MAX_WAIT: "2" },
+    mcp: { progressIntervalMs: 500 },
+  });
+  const owner = randomOwner();
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(owner));
+  // The question's own cap (half of 120 s) is far above 2 s: the call's cap decides.
+  const plain = timedCall(mcp, "interactive_feedback", { message: "A?", timeout: 120, wait: 30 });
+  const result = await plain.done;
+  assert.ok(plain.call.settledAfterMs < 10_000, `returned after ${plain.call.settledAfterMs} ms`);
+  assert.equal(factsOf(result).status, "pending");
+  assert.match(
+    textOf(result),
+    /^No answer yet after 2 s \(your wait of 30 s was shortened to the most one call may hold\)/,
+  );
+  assert.match(textOf(result), /Show this link to the user now/);
+
+  const updates: { progress: number }[] = [];
+  const held = timedCall(
+    mcp,
+    "interactive_feedback",
+    { message: "B?", timeout: 120, wait: 30 },
+    (p) => void updates.push(p),
+  );
+  await eventually(() => updates.some((u) => u.progress >= 3), "3 s of progress");
+  assert.equal(held.call.settledAfterMs, -1, "still holding after 3 s, past the 2 s cap");
+  const { items } = await served.instance.services.feedback.list(owner, { status: "pending" });
+  const asked = items.find((s) => s.message === "B?");
+  assert.ok(asked, "the second question exists");
+  const res = await submitViaApi(served.instance, asked.id, { freeText: "fine" });
+  await res.body?.cancel();
+  assert.equal(factsOf(await held.done).status, "completed");
+});
+
+Deno.test("tools/list, the schemas and the instructions state the real wait caps", async () => {
+  await using served = await serveInstance({ env: { MCP_MAX_WAIT: "7" } });
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { tools } = await mcp.client.listTools();
+  const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
+  for (const name of ["interactive_feedback", "get_feedback_result"]) {
+    const tool = byName[name];
+    assert.match(tool.description!, /at most 7 s/, `${name} names MCP_MAX_WAIT`);
+    assert.match(tool.description!, /up to 240 s/, `${name} names the progress cap`);
+    const wait = (tool.inputSchema.properties as Record<string, { description?: string }>).wait;
+    assert.match(wait.description!, /At most 7 s, or 240 s with a progressToken/, name);
+    assert.doesNotMatch(tool.description!, /\b55\b/, `${name} no longer says 55`);
+  }
+  assert.match(byName.get_feedback_result.description!, /wait=7/);
+  assert.match(mcp.client.getInstructions() ?? "", /wait=7/);
+});
+
+Deno.test("a progress interval above 15 s cannot be configured", async () => {
+  await using served = await serveInstance();
+  const catalog = createToolCatalog(served.instance.services);
+  assert.throws(
+    () => createFeedbackServer(catalog, { owner: "alice", progressIntervalMs: 15_001 }),
+    RangeError,
+  );
+  assert.ok(createFeedbackServer(catalog, { owner: "alice", progressIntervalMs: 15_000 }));
 });

@@ -13,6 +13,7 @@
  *   a watch listener, a timer) is this instance's. Only a wait that actually waits counts.
  * @module
  */
+import type { z } from "zod";
 import type { FeedbackLimits, OwnerQuotas } from "../config.ts";
 import {
   AlreadySubmittedError,
@@ -35,10 +36,12 @@ import {
 } from "./model.ts";
 import {
   FeedbackStore,
+  type IdempotencyWrite,
   ownerChangeKey,
   type OwnerEvent,
   type OwnerIndexEntry,
   sessionKey,
+  type VersionedIdempotency,
   type VersionedSession,
 } from "./store.ts";
 import {
@@ -65,6 +68,53 @@ export interface FeedbackServiceDeps {
    */
   cursorSecret: string;
 }
+
+/** Options of {@link FeedbackService.create} and {@link FeedbackService.createOrReuse}. */
+export interface CreateOptions {
+  /**
+   * The caller's key (1-200 characters): a create with a key the owner used before returns that
+   * session for as long as it exists, whatever its status; with other arguments it is refused.
+   */
+  idempotencyKey?: string;
+  /**
+   * Without a key, treat the same arguments as the same question while it is still pending (a
+   * client that timed out and retried must not ask the human twice).
+   */
+  dedupe?: boolean;
+  /** The name of the key in the caller's protocol, for its validation errors. */
+  keyField?: string;
+}
+
+/** What {@link FeedbackService.createOrReuse} did. */
+export interface CreateOutcome {
+  session: FeedbackSession;
+  /** True when an earlier create's session was returned instead of a new one. */
+  reused: boolean;
+}
+
+/** The longest idempotency key, in characters (REST's `Idempotency-Key` and MCP's argument). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 200;
+
+/** JSON with object keys sorted at every level, so equal values always serialize alike. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => a < b ? -1 : a > b ? 1 : 0);
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+async function sha256Hex(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+type CreateSchema = ReturnType<typeof createInputSchema>;
+/** A validated create request. */
+type CreateData = z.output<CreateSchema>;
 
 /** Called with the stored record of a watched session after each write to it; null once gone. */
 export type SessionListener = (session: FeedbackSession | null) => void;
@@ -130,7 +180,7 @@ export class FeedbackService {
   readonly #hub: WatchHub;
   readonly #now: () => number;
   #cursors: CursorCodec;
-  #createSchema;
+  #createSchema: CreateSchema;
   #submitSchema;
   /** Finishers of the waits in progress, so {@link close} can end them. */
   #waiters = new Set<() => void>();
@@ -154,10 +204,96 @@ export class FeedbackService {
 
   /**
    * Validates `input` and stores a new pending session owned by `owner`; refused with
-   * `QUOTA_EXCEEDED` when the owner already has the most pending sessions allowed.
+   * `QUOTA_EXCEEDED` when the owner already has the most pending sessions allowed. With
+   * `options`, may return an earlier session instead (see {@link createOrReuse}).
    */
-  async create(owner: string, input: unknown): Promise<FeedbackSession> {
+  async create(
+    owner: string,
+    input: unknown,
+    options: CreateOptions = {},
+  ): Promise<FeedbackSession> {
+    return (await this.createOrReuse(owner, input, options)).session;
+  }
+
+  /**
+   * {@link create}, saying whether the session is an earlier one. With `idempotencyKey`, the
+   * session an earlier create with that key made, as long as it exists (a validation error on
+   * `keyField` if its arguments differed); with `dedupe` and no key, the session of an earlier
+   * create with the same arguments while it is still pending. The key's mapping is written in the
+   * session's own atomic commit, checked against the version read, so concurrent identical
+   * creates make exactly one session: the others re-read and return it.
+   */
+  async createOrReuse(
+    owner: string,
+    input: unknown,
+    options: CreateOptions = {},
+  ): Promise<CreateOutcome> {
+    const { idempotencyKey: key, keyField = "idempotencyKey" } = options;
+    if (key !== undefined && (key.length < 1 || key.length > MAX_IDEMPOTENCY_KEY_LENGTH)) {
+      throw ValidationError.of(
+        keyField,
+        `must be 1-${MAX_IDEMPOTENCY_KEY_LENGTH} characters (got ${key.length})`,
+      );
+    }
     const data = parseOrThrow(this.#createSchema, input);
+    if (key === undefined && !options.dedupe) {
+      return { session: await this.#insertNew(owner, data), reused: false };
+    }
+    const fingerprint = await sha256Hex(canonicalJson(data));
+    // Without a key the fingerprint is the key; hashed again, so keys of both kinds look alike.
+    const keyHash = await sha256Hex(key ?? fingerprint);
+    // Optimistic: most creates are first asks, so write as if the key were unused (the commit
+    // checks that it is) and read the mapping only when that fails. A first ask costs no extra
+    // KV read.
+    let mapping: VersionedIdempotency | undefined;
+    for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+      if (mapping?.record) {
+        if (key !== undefined && mapping.record.fingerprint !== fingerprint) {
+          throw ValidationError.of(keyField, "was already used with different arguments");
+        }
+        const earlier = await this.get(mapping.record.sessionId).catch((error) => {
+          if (error instanceof SessionNotFoundError) return null;
+          throw error;
+        });
+        // An explicit key names its session whatever became of it; the same arguments only name
+        // a question still open (asking again after an answer is a new question).
+        if (earlier?.owner === owner && (key !== undefined || earlier.status === "pending")) {
+          return { session: earlier, reused: true };
+        }
+      }
+      let session: FeedbackSession | null;
+      try {
+        session = await this.#insertNew(owner, data, {
+          keyHash,
+          fingerprint,
+          versionstamp: mapping ? mapping.versionstamp : null,
+        });
+      } catch (error) {
+        // At the pending cap a repeated question is still answered with the one it repeats.
+        if (mapping || !(error instanceof AppError && error.code === "QUOTA_EXCEEDED")) throw error;
+        session = null;
+      }
+      if (session) return { session, reused: false };
+      mapping = await this.#store.getIdempotency(owner, keyHash);
+    }
+    throw new Error("too much write contention on one idempotency key");
+  }
+
+  /**
+   * Stores a new session from validated `data`. With `idempotency`, null when its mapping changed
+   * since it was read (another create won: read it again).
+   */
+  async #insertNew(owner: string, data: CreateData): Promise<FeedbackSession>;
+  async #insertNew(
+    owner: string,
+    data: CreateData,
+    idempotency: IdempotencyWrite,
+  ): Promise<FeedbackSession | null>;
+  async #insertNew(
+    owner: string,
+    data: CreateData,
+    idempotency?: IdempotencyWrite,
+  ): Promise<FeedbackSession | null> {
     const now = this.#now();
     const cap = this.#maxPending;
     if (cap > 0 && await this.#store.countPending(owner, { now, limit: cap }) >= cap) {
@@ -182,7 +318,8 @@ export class FeedbackService {
       expiresAt,
       purgeAt: expiresAt + this.#limits.retention * 1000,
     };
-    if (!(await this.#store.insert(session, now))) {
+    if (!(await this.#store.insert(session, now, idempotency))) {
+      if (idempotency) return null;
       throw new Error("session id collision"); // 122 random bits: never expected
     }
     return session;

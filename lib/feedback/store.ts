@@ -69,6 +69,40 @@ export const ownerEventPrefix = (owner: string): Deno.KvKey => ["feedback", "own
 /** Changes whenever any of the owner's sessions changes: the key owner streams watch. */
 export const ownerChangeKey = (owner: string): Deno.KvKey => ["feedback", "owner_changed", owner];
 
+/**
+ * One owner's idempotency key (an explicit key, or the fingerprint of a question's arguments),
+ * stored by its SHA-256 hex so no caller text becomes a key: the session it created. Written in
+ * the same atomic commit as that session; dropped by KV once the session is purged.
+ */
+export const idempotencyKey = (owner: string, keyHash: string): Deno.KvKey => [
+  "feedback",
+  "idempotency",
+  owner,
+  keyHash,
+];
+
+/** What an idempotency key maps to. */
+export interface IdempotencyRecord {
+  sessionId: string;
+  /** SHA-256 hex of the canonical JSON of the validated arguments of the create. */
+  fingerprint: string;
+}
+
+/** An idempotency record as read, with the versionstamp a replacing write must check. */
+export interface VersionedIdempotency {
+  record: IdempotencyRecord | null;
+  /** null when the key is unused. */
+  versionstamp: string | null;
+}
+
+/** The idempotency mapping to write together with a new session. */
+export interface IdempotencyWrite {
+  keyHash: string;
+  fingerprint: string;
+  /** The versionstamp the mapping was read at (null: unused); the commit fails if it moved. */
+  versionstamp: string | null;
+}
+
 /** How long owner events stay readable: long enough for a reconnecting stream to catch up. */
 export const OWNER_EVENT_TTL_MS = 10 * 60 * 1000;
 
@@ -100,8 +134,19 @@ function eventIdPrefix(at: number): string {
   return Math.max(0, Math.floor(at)).toString().padStart(15, "0");
 }
 
+/** The last event time this process wrote, and how many events it wrote in that millisecond. */
+const lastEvent = { at: -1, seq: 0 };
+
+/**
+ * A new event id: its time, then its order among this process's events of the same millisecond
+ * (a create and a cancel can share one; a random suffix alone would replay them in either order),
+ * then a random part so instances never collide.
+ */
 function eventId(at: number): string {
-  return `${eventIdPrefix(at)}-${crypto.randomUUID()}`;
+  const ms = Math.max(0, Math.floor(at));
+  lastEvent.seq = ms === lastEvent.at ? lastEvent.seq + 1 : 0;
+  lastEvent.at = ms;
+  return `${eventIdPrefix(ms)}-${lastEvent.seq.toString().padStart(6, "0")}-${crypto.randomUUID()}`;
 }
 
 function ttl(session: FeedbackSession, now: number): number {
@@ -129,8 +174,15 @@ function rethrowTooLarge(error: unknown): never {
 export class FeedbackStore {
   constructor(readonly kv: Deno.Kv) {}
 
-  /** Writes a new session with its indexes; false if the id is taken. */
-  async insert(session: FeedbackSession, now: number): Promise<boolean> {
+  /**
+   * Writes a new session with its indexes, and with `idempotency` its key's mapping; false if the
+   * id is taken or the mapping changed since it was read (another create won).
+   */
+  async insert(
+    session: FeedbackSession,
+    now: number,
+    idempotency?: IdempotencyWrite,
+  ): Promise<boolean> {
     const expireIn = ttl(session, now);
     const event: OwnerEvent = {
       id: eventId(now),
@@ -140,7 +192,16 @@ export class FeedbackStore {
       newStatus: session.status,
       at: now,
     };
-    const result = await this.kv.atomic()
+    const op = this.kv.atomic();
+    if (idempotency) {
+      const key = idempotencyKey(session.owner, idempotency.keyHash);
+      const record: IdempotencyRecord = {
+        sessionId: session.id,
+        fingerprint: idempotency.fingerprint,
+      };
+      op.check({ key, versionstamp: idempotency.versionstamp }).set(key, record, { expireIn });
+    }
+    const result = await op
       .check({ key: sessionKey(session.id), versionstamp: null })
       .set(sessionKey(session.id), session, { expireIn })
       .set(ownerIndexKey(session.owner, session.createdAt, session.id), session.id, { expireIn })
@@ -152,6 +213,12 @@ export class FeedbackStore {
       .set(ownerChangeKey(session.owner), event, { expireIn: OWNER_EVENT_TTL_MS })
       .commit().catch(rethrowTooLarge);
     return result.ok;
+  }
+
+  /** Reads what one of `owner`'s idempotency keys maps to. */
+  async getIdempotency(owner: string, keyHash: string): Promise<VersionedIdempotency> {
+    const entry = await this.kv.get<IdempotencyRecord>(idempotencyKey(owner, keyHash));
+    return { record: entry.value, versionstamp: entry.versionstamp };
   }
 
   /** Reads a session as stored (no expiry rules applied). */

@@ -52,8 +52,8 @@ export function createApiApp(services: Services): Hono<AppEnv> {
       "*",
       cors({
         origin: config.corsOrigins,
-        allowHeaders: ["Authorization", "Content-Type"],
-        exposeHeaders: RATE_LIMIT_HEADER_NAMES,
+        allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
+        exposeHeaders: [...RATE_LIMIT_HEADER_NAMES, "Idempotency-Replayed"],
       }),
     );
   }
@@ -78,7 +78,12 @@ export function createApiApp(services: Services): Hono<AppEnv> {
   route("/feedback/create", {
     POST: [...owned("create"), async (c) => {
       const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
-      const session = await feedback.create(c.get("owner"), body);
+      // A retry with the same `Idempotency-Key` gets the first create's session, not a new one.
+      const { session, reused } = await feedback.createOrReuse(c.get("owner"), body, {
+        idempotencyKey: c.req.header("Idempotency-Key"),
+        keyField: "Idempotency-Key",
+      });
+      if (reused) c.header("Idempotency-Replayed", "true");
       return ok(c, createdView(session, sessionLinks(config.publicBaseUrl, session.id)));
     }],
   });

@@ -67,6 +67,10 @@ interface Operation {
   query?: z.ZodObject;
   /** The JSON request body. */
   body?: "CreateRequest" | "SubmitRequest";
+  /** Request header parameters. */
+  headers?: Json[];
+  /** Headers of the 200 answer besides the rate budget's. */
+  okHeaders?: Json;
   /** The `data` of the 200 answer. */
   data: keyof typeof VIEWS;
   /** Every error code the operation can answer besides `METHOD_NOT_ALLOWED`, which all have. */
@@ -97,6 +101,20 @@ const OPERATIONS: Operation[] = [
     auth: "owner",
     bucket: "create",
     body: "CreateRequest",
+    headers: [{
+      name: "Idempotency-Key",
+      in: "header",
+      description:
+        "1-200 characters. A create with a key you used before answers with that first session (and `Idempotency-Replayed: true`) for as long as the session exists, whatever its status, instead of asking again; the same key with a different body is a 400 on `Idempotency-Key`. Concurrent creates with one key make one session.",
+      schema: { type: "string", minLength: 1, maxLength: 200 },
+    }],
+    okHeaders: {
+      "Idempotency-Replayed": {
+        description:
+          "`true` when this answer is the session an earlier create with the same `Idempotency-Key` made; absent otherwise.",
+        schema: { type: "string", enum: ["true"] },
+      },
+    },
     data: "Created",
     errors: [
       ...OWNER,
@@ -434,7 +452,9 @@ function operationObject(op: Operation, config: Config, codes: Record<ErrorCode,
       limit > 0 ? `${limit} requests a minute` : "off"
     } (\`${bucketVariable(op.bucket)}\`).`,
     ...(op.auth === "none" ? { security: [] } : {}),
-    ...(op.query ? { parameters: queryParameters(op.query) } : {}),
+    ...(op.query || op.headers
+      ? { parameters: [...(op.query ? queryParameters(op.query) : []), ...(op.headers ?? [])] }
+      : {}),
     ...(op.body
       ? {
         requestBody: {
@@ -447,7 +467,7 @@ function operationObject(op: Operation, config: Config, codes: Record<ErrorCode,
       "200": jsonResponse(
         `Done: \`data\` is a \`${op.data}\`.`,
         ref(`${op.data}Response`),
-        rateLimitHeaders(),
+        { ...rateLimitHeaders(), ...op.okHeaders },
       ),
       ...errorResponses([...op.errors, "METHOD_NOT_ALLOWED"], { codes, allow, rateLimited: true }),
     },

@@ -9,15 +9,15 @@ import type { FeedbackLimits } from "../config.ts";
 import { type FeedbackSession, SESSION_STATUSES } from "../feedback/model.ts";
 import { isoTime, optionalIsoTime } from "../feedback/present.ts";
 import { feedbackUrlOf } from "../links.ts";
-import { FIELD_DESCRIPTIONS as D, MAX_LIST_LIMIT } from "./texts.ts";
+import { FIELD_DESCRIPTIONS as D, MAX_LIST_LIMIT, type WaitCaps } from "./texts.ts";
 
 const waitSeconds = (description: string) =>
   z.number().min(0, "must not be negative").optional().describe(description);
 
 const sessionId = z.string().max(100).describe(D.sessionId);
 
-/** Input of `interactive_feedback`; the limits only shape the descriptions. */
-export function interactiveFeedbackInput(limits: FeedbackLimits) {
+/** Input of `interactive_feedback`; the limits and caps only shape the descriptions. */
+export function interactiveFeedbackInput(limits: FeedbackLimits, caps: WaitCaps) {
   return z.object({
     // Only types here: lengths, counts and ranges are the service's rules (same as REST).
     message: z.string().describe(`${D.message} Up to ${limits.maxMessageLength} characters.`),
@@ -29,12 +29,16 @@ export function interactiveFeedbackInput(limits: FeedbackLimits) {
       `${D.timeout} ${limits.minTimeout}-${limits.maxTimeout}, default ${limits.defaultTimeout}.`,
     ),
     metadata: z.record(z.string(), z.unknown()).optional().describe(D.metadata),
-    wait: waitSeconds(D.waitCreate),
+    wait: waitSeconds(D.waitCreate(caps)),
+    // Its length (1-200) is the service's rule, as REST's `Idempotency-Key` header is.
+    idempotencyKey: z.string().optional().describe(D.idempotencyKey),
   });
 }
 
-/** Input of `get_feedback_result`. */
-export const getResultInput = z.object({ sessionId, wait: waitSeconds(D.waitResult) });
+/** Input of `get_feedback_result`; the caps only shape the description. */
+export function getResultInput(caps: WaitCaps) {
+  return z.object({ sessionId, wait: waitSeconds(D.waitResult(caps)) });
+}
 
 /** Input of `check_feedback_status` and `cancel_feedback`. */
 export const sessionIdInput = z.object({ sessionId });

@@ -7,7 +7,19 @@
 import type { FeedbackLimits } from "../config.ts";
 import type { FeedbackSession } from "../feedback/model.ts";
 import { isoTime, preview, statusTime } from "../feedback/present.ts";
-import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
+
+/**
+ * How long a call may hold, in seconds: `maxWait` (`MCP_MAX_WAIT`) for a client that sends no
+ * progress token, `withProgress` for one that does.
+ */
+export interface WaitCaps {
+  maxWait: number;
+  withProgress: number;
+}
+
+function capSentence(caps: WaitCaps): string {
+  return `A call holds at most ${caps.maxWait} s (larger waits are treated as ${caps.maxWait}); a client that sends a progressToken gets a progress notification every few seconds and may hold up to ${caps.withProgress} s.`;
+}
 
 /**
  * The part of a question's timeout that an `interactive_feedback` wait leaves open: half the
@@ -25,16 +37,19 @@ const IF_NO_ANSWER =
   "If the result says no answer came, do what it says: when the user opened the page and did not answer, continue without it and do not ask the same question again; when the user never opened the page, tell the user, and ask again only if the decision still matters.";
 
 /** Sent in the `initialize` answer; clients show it to the model as the server's guide. */
-export const SERVER_INSTRUCTIONS = [
-  "Ask the human user a question and receive their answer through a web page.",
-  "1. Call interactive_feedback with your question (markdown) and, when there are obvious choices, predefinedOptions. Leave wait at 0.",
-  "2. Show the returned feedbackUrl to the user as a link and ask them to answer there. The user cannot answer without it.",
-  `3. Call get_feedback_result with the sessionId and wait=${MAX_WAIT_SECONDS}; call it again while the status is pending.`,
-  `4. Act on the answer. ${IF_NO_ANSWER}`,
-].join("\n");
+export function serverInstructions(caps: WaitCaps): string {
+  return [
+    "Ask the human user a question and receive their answer through a web page.",
+    "1. Call interactive_feedback with your question (markdown) and, when there are obvious choices, predefinedOptions. Leave wait at 0.",
+    "2. Show the returned feedbackUrl to the user as a link and ask them to answer there. The user cannot answer without it.",
+    `3. Call get_feedback_result with the sessionId and wait=${caps.maxWait}; call it again while the status is pending.`,
+    `4. Act on the answer. ${IF_NO_ANSWER}`,
+    "Calling interactive_feedback again with the same arguments while the question is open returns the same question: the user is never asked twice.",
+  ].join("\n");
+}
 
-/** The tool descriptions, with the configured limits filled in. */
-export function toolDescriptions(limits: FeedbackLimits) {
+/** The tool descriptions, with the configured limits and wait caps filled in. */
+export function toolDescriptions(limits: FeedbackLimits, caps: WaitCaps) {
   return {
     interactive_feedback: [
       "Ask the human user a question and get their answer through a web page, instead of guessing when you need a decision, a confirmation or facts only the user has.",
@@ -42,14 +57,19 @@ export function toolDescriptions(limits: FeedbackLimits) {
       "How to use it:",
       "1. Call with `message` (markdown: what you need and why) and, for quick choices, `predefinedOptions`. Leave `wait` at 0.",
       "2. Show the feedbackUrl to the user in your reply, as a link, and ask them to answer there. The user cannot answer without it.",
-      `3. Call get_feedback_result with the sessionId and wait=${MAX_WAIT_SECONDS}; repeat while the status is pending.`,
+      `3. Call get_feedback_result with the sessionId and wait=${caps.maxWait}; repeat while the status is pending.`,
       `4. Act on the answer. ${IF_NO_ANSWER}`,
-      `With \`wait\` > 0 this call itself holds until the answer comes or the wait passes. Use that only when the user already knows where to answer: you cannot show the link while the call runs. The wait is shortened so that the call returns while the question is still open (it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s); if the result says the user has not opened the page, show the link then.`,
+      `With \`wait\` > 0 this call itself holds until the answer comes or the wait passes. Use that only when the user already knows where to answer: you cannot show the link while the call runs. The wait is shortened so that the call returns while the question is still open (it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s); if the result says the user has not opened the page, show the link then. ${
+        capSentence(caps)
+      }`,
+      "Calling again with the same arguments (whatever `wait`) while the question is still open returns that same question instead of asking twice; pass `idempotencyKey` to choose what counts as the same question.",
       `Limits: message up to ${limits.maxMessageLength} characters, at most ${limits.maxOptions} options of up to ${limits.maxOptionLength} characters, timeout ${limits.minTimeout}-${limits.maxTimeout} s (default ${limits.defaultTimeout} s).`,
     ].join("\n"),
     get_feedback_result: [
       "Get the user's answer to a question asked with interactive_feedback.",
-      `With \`wait\` (seconds, 0-${MAX_WAIT_SECONDS}; larger values are treated as ${MAX_WAIT_SECONDS}) the call holds until the answer arrives, the question ends, or the wait passes. The answer wakes it at once, so wait=${MAX_WAIT_SECONDS} is better than calling repeatedly with short waits.`,
+      `With \`wait\` (seconds) the call holds until the answer arrives, the question ends, or the wait passes. ${
+        capSentence(caps)
+      } The answer wakes it at once, so wait=${caps.maxWait} is better than calling repeatedly with short waits.`,
       `If the status is still pending, call again with the same sessionId. ${IF_NO_ANSWER}`,
     ].join("\n"),
     check_feedback_status: [
@@ -77,10 +97,12 @@ export const FIELD_DESCRIPTIONS = {
   allowFreeText: "Whether the user may also write a free-text answer (default true).",
   timeout: "Seconds the question stays open before it expires unanswered.",
   metadata: "Any JSON object to keep with the question (returned with the answer).",
-  waitCreate:
-    `Seconds to hold this call waiting for the answer (default 0: return at once, then show the link and wait with get_feedback_result). The wait is shortened so that the call returns while the question is still open: it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s.`,
-  waitResult:
-    `Seconds to wait for the answer (0-${MAX_WAIT_SECONDS}, default 0). Values above ${MAX_WAIT_SECONDS} are treated as ${MAX_WAIT_SECONDS}.`,
+  waitCreate: (caps: WaitCaps) =>
+    `Seconds to hold this call waiting for the answer (default 0: return at once, then show the link and wait with get_feedback_result). The wait is shortened so that the call returns while the question is still open: it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s. At most ${caps.maxWait} s, or ${caps.withProgress} s with a progressToken.`,
+  waitResult: (caps: WaitCaps) =>
+    `Seconds to wait for the answer (default 0). At most ${caps.maxWait} s, or ${caps.withProgress} s with a progressToken (progress notifications); larger values are treated as the cap.`,
+  idempotencyKey:
+    "Optional, 1-200 characters: calls with the same key return the same question for as long as it exists (whatever its status) instead of asking again; the same key with other arguments is refused. Without a key, the same arguments return the same question while it is still open.",
   sessionId: "The sessionId returned by interactive_feedback.",
   status: "Only questions in this state.",
   limit: "How many questions to return (1-50, default 10, newest first).",
@@ -91,8 +113,8 @@ export const MAX_LIST_LIMIT = 50;
 
 const NO_ANSWER_NEXT = "Continue without it and do not ask the same question again.";
 
-function nextWait(id: string): string {
-  return `call get_feedback_result with {"sessionId":"${id}","wait":${MAX_WAIT_SECONDS}}`;
+function nextWaitCall(id: string, wait: number): string {
+  return `call get_feedback_result with {"sessionId":"${id}","wait":${wait}}`;
 }
 
 function viewedLine(session: FeedbackSession): string {
@@ -109,6 +131,8 @@ export type ResultContext =
     waitRefusedLimit?: number;
     /** The call asked to wait, but storage failed while it waited: the question exists. */
     waitFailed?: boolean;
+    /** The same question was already asked and is still open: this is it, not a new one. */
+    reused?: boolean;
   }
   | {
     kind: "waited";
@@ -120,6 +144,13 @@ export type ResultContext =
     asking: boolean;
     /** The wait the agent asked for, when it was shortened to {@link waitedSeconds}. */
     requestedSeconds?: number;
+    /**
+     * What shortened it: the question's remaining time (the default), or the longest a call may
+     * hold (`MCP_MAX_WAIT`, or 240 s with progress).
+     */
+    shortenedBy?: "question" | "call";
+    /** The same question was already asked and is still open: this is it, not a new one. */
+    reused?: boolean;
   }
   | { kind: "status" }
   | { kind: "cancelled" };
@@ -133,6 +164,8 @@ export function sessionText(
   session: FeedbackSession,
   feedbackUrl: string,
   context: ResultContext,
+  /** The `wait` the next `get_feedback_result` should name: `MCP_MAX_WAIT`. */
+  nextWaitSeconds: number,
 ): string {
   switch (session.status) {
     case "completed":
@@ -154,7 +187,7 @@ export function sessionText(
           isoTime(statusTime(session))
         }. ${NO_ANSWER_NEXT}`;
     case "pending":
-      return pendingText(session, feedbackUrl, context);
+      return pendingText(session, feedbackUrl, context, nextWaitSeconds);
   }
 }
 
@@ -174,10 +207,26 @@ function expiredText(session: FeedbackSession, context: ResultContext): string {
   ].join("\n");
 }
 
-function pendingText(session: FeedbackSession, url: string, context: ResultContext): string {
+function pendingText(
+  session: FeedbackSession,
+  url: string,
+  context: ResultContext,
+  wait: number,
+): string {
   const until = `The question stays open until ${isoTime(session.expiresAt)}.`;
+  const nextWait = (id: string) => nextWaitCall(id, wait);
   switch (context.kind) {
     case "created":
+      if (context.reused) {
+        return [
+          `You already asked this question and it is still open: show the same link to the user (do not ask again). ${
+            viewedLine(session)
+          }`,
+          url,
+          "",
+          `Next: ${nextWait(session.id)}, and call it again while the status is pending. ${until}`,
+        ].join("\n");
+      }
       if (context.waitRefusedLimit !== undefined) {
         return [
           `Question created, but the wait was not started: too many waits in progress (you already have ${context.waitRefusedLimit} calls waiting for an answer, the most allowed).`,
@@ -209,8 +258,13 @@ function pendingText(session: FeedbackSession, url: string, context: ResultConte
     case "waited": {
       const shortened = context.requestedSeconds === undefined
         ? ""
+        : context.shortenedBy === "call"
+        ? ` (your wait of ${context.requestedSeconds} s was shortened to the most one call may hold)`
         : ` (your wait of ${context.requestedSeconds} s was shortened so that the question is still open now)`;
-      const head = `No answer yet after ${context.waitedSeconds} s${shortened}.`;
+      const again = context.reused
+        ? " You already asked this question: this is the same one, still open (do not ask again)."
+        : "";
+      const head = `No answer yet after ${context.waitedSeconds} s${shortened}.${again}`;
       const next = `Next: ${
         nextWait(session.id)
       }, and call it again while the status is pending. ${until}`;

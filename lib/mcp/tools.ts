@@ -20,7 +20,6 @@ import {
 import type { FeedbackSession } from "../feedback/model.ts";
 import { parseSessionId } from "../feedback/model.ts";
 import { preview } from "../feedback/present.ts";
-import { MAX_WAIT_SECONDS } from "../feedback/service.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
 import { isUnavailable, logUnavailable, retryAfterOf } from "../storage_guard.ts";
@@ -47,11 +46,18 @@ import {
   listText,
   maxCreateWaitSeconds,
   type ResultContext,
-  SERVER_INSTRUCTIONS,
+  serverInstructions,
   sessionText,
   toolDescriptions,
+  type WaitCaps,
 } from "./texts.ts";
-import { type ProgressUpdate, waitForAnswer } from "./wait.ts";
+import {
+  checkProgressInterval,
+  holdLimitSeconds,
+  MAX_PROGRESS_HOLD_SECONDS,
+  type ProgressUpdate,
+  waitForAnswer,
+} from "./wait.ts";
 
 /** The SDK's per-call extras: abort signal, progress token, notification sender. */
 export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
@@ -63,6 +69,11 @@ export interface ToolContext {
   readonly owner: string;
   /** A single-session result: the text for the agent and the session's facts. */
   result(session: FeedbackSession, context: ResultContext): CallToolResult;
+  /**
+   * The most seconds this call may hold: `MCP_MAX_WAIT` without a progress token (the client
+   * hears nothing until the result and gives up at its own timeout), 240 s with one.
+   */
+  holdLimit(extra: ToolExtra): number;
   /**
    * Waits until the session leaves `pending` or `waitMs` passes, with progress notifications
    * when the client asked for them.
@@ -83,11 +94,17 @@ export interface ToolConfig<Input extends z.ZodObject> {
   annotations: Omit<ToolAnnotations, "title">;
 }
 
+/** What shapes the tools' texts and schemas: the session limits and how long a call may hold. */
+export interface ToolSettings {
+  limits: FeedbackLimits;
+  caps: WaitCaps;
+}
+
 /** One MCP tool. Adding a tool is one more definition in {@link FEEDBACK_TOOLS}. */
 export interface ToolDefinition<Input extends z.ZodObject> {
   name: string;
-  /** Built once per service (the limits shape the texts), shared by every per-request server. */
-  config(limits: FeedbackLimits): ToolConfig<Input>;
+  /** Built once per service (the settings shape the texts), shared by every per-request server. */
+  config(settings: ToolSettings): ToolConfig<Input>;
   /** The owner's rate budget a call spends, the same as the matching REST route's. */
   bucket: "create" | "read";
   /** The session a call names, for the answer when it does not exist. */
@@ -107,10 +124,10 @@ const READS = { readOnlyHint: true, idempotentHint: true, openWorldHint: false }
 /** `interactive_feedback`: asks the question, and waits for the answer when asked to. */
 const interactiveFeedback = defineTool({
   name: "interactive_feedback",
-  config: (limits) => ({
+  config: ({ limits, caps }) => ({
     title: "Ask the user",
-    description: toolDescriptions(limits).interactive_feedback,
-    inputSchema: interactiveFeedbackInput(limits),
+    description: toolDescriptions(limits, caps).interactive_feedback,
+    inputSchema: interactiveFeedbackInput(limits, caps),
     outputSchema: sessionOutput,
     annotations: {
       readOnlyHint: false,
@@ -121,19 +138,34 @@ const interactiveFeedback = defineTool({
   }),
   bucket: "create",
   async handler(ctx, args, extra) {
-    const { wait: requested = 0, ...input } = args;
+    const { wait: requested = 0, idempotencyKey, ...input } = args;
     let created: FeedbackSession;
+    let reused: boolean;
     try {
-      created = await ctx.services.feedback.create(ctx.owner, input);
+      // A client that timed out retries the same call: without a key, the same arguments while
+      // the question is open are the same question, so the human is never asked twice.
+      ({ session: created, reused } = await ctx.services.feedback.createOrReuse(ctx.owner, input, {
+        idempotencyKey,
+        dedupe: true,
+        keyField: "idempotencyKey",
+      }));
     } catch (error) {
       const cap = quotaLimitOf(error, "pending_sessions");
       if (cap === undefined) throw error;
       return textResult(ERROR_TEXTS.tooManyPending(cap));
     }
-    // Return while the question is still open, so the agent can still show the link.
-    const limit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
+    if (created.status !== "pending") return ctx.result(created, { kind: "status" });
+    // Return while the question is still open, so the agent can still show the link, and before
+    // the client gives up on the call.
+    const createLimit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
+    // A question asked before has already used part of its time.
+    const questionLimit = reused
+      ? Math.max(0, Math.floor(createLimit - (Date.now() - created.createdAt) / 1000))
+      : createLimit;
+    const callLimit = ctx.holdLimit(extra);
+    const limit = Math.min(questionLimit, callLimit);
     const waitSeconds = Math.min(requested, limit);
-    if (waitSeconds <= 0) return ctx.result(created, { kind: "created" });
+    if (waitSeconds <= 0) return ctx.result(created, { kind: "created", reused });
     const started = Date.now();
     let settled: FeedbackSession;
     try {
@@ -142,8 +174,12 @@ const interactiveFeedback = defineTool({
       // The question exists: hand out its link whatever stopped the wait, or a retry would put
       // the same question in front of the human twice.
       const cap = quotaLimitOf(error, "waits");
-      if (cap !== undefined) return ctx.result(created, { kind: "created", waitRefusedLimit: cap });
-      if (isUnavailable(error)) return ctx.result(created, { kind: "created", waitFailed: true });
+      if (cap !== undefined) {
+        return ctx.result(created, { kind: "created", waitRefusedLimit: cap, reused });
+      }
+      if (isUnavailable(error)) {
+        return ctx.result(created, { kind: "created", waitFailed: true, reused });
+      }
       throw error;
     }
     return ctx.result(settled, {
@@ -151,6 +187,8 @@ const interactiveFeedback = defineTool({
       waitedSeconds: secondsSince(started),
       asking: true,
       requestedSeconds: requested > limit ? requested : undefined,
+      shortenedBy: callLimit < questionLimit ? "call" : "question",
+      reused,
     });
   },
 });
@@ -158,10 +196,10 @@ const interactiveFeedback = defineTool({
 /** `get_feedback_result`: the answer, waiting for it when asked to. */
 const getFeedbackResult = defineTool({
   name: "get_feedback_result",
-  config: (limits) => ({
+  config: ({ limits, caps }) => ({
     title: "Get the user's answer",
-    description: toolDescriptions(limits).get_feedback_result,
-    inputSchema: getResultInput,
+    description: toolDescriptions(limits, caps).get_feedback_result,
+    inputSchema: getResultInput(caps),
     outputSchema: sessionOutput,
     annotations: READS,
   }),
@@ -169,7 +207,7 @@ const getFeedbackResult = defineTool({
   sessionIdOf: (args) => args.sessionId,
   async handler(ctx, args, extra) {
     const id = parseSessionId(args.sessionId);
-    const waitSeconds = Math.min(args.wait ?? 0, MAX_WAIT_SECONDS);
+    const waitSeconds = Math.min(args.wait ?? 0, ctx.holdLimit(extra));
     const current = await ctx.services.feedback.getOwned(ctx.owner, id);
     if (waitSeconds <= 0 || current.status !== "pending") {
       return ctx.result(current, { kind: "status" });
@@ -194,9 +232,9 @@ const getFeedbackResult = defineTool({
 /** `check_feedback_status`: the session as it is, without waiting. */
 const checkFeedbackStatus = defineTool({
   name: "check_feedback_status",
-  config: (limits) => ({
+  config: ({ limits, caps }) => ({
     title: "Check a question's status",
-    description: toolDescriptions(limits).check_feedback_status,
+    description: toolDescriptions(limits, caps).check_feedback_status,
     inputSchema: sessionIdInput,
     outputSchema: sessionOutput,
     annotations: READS,
@@ -212,9 +250,9 @@ const checkFeedbackStatus = defineTool({
 /** `cancel_feedback`: withdraws a pending question. */
 const cancelFeedback = defineTool({
   name: "cancel_feedback",
-  config: (limits) => ({
+  config: ({ limits, caps }) => ({
     title: "Withdraw a question",
-    description: toolDescriptions(limits).cancel_feedback,
+    description: toolDescriptions(limits, caps).cancel_feedback,
     inputSchema: sessionIdInput,
     outputSchema: sessionOutput,
     annotations: {
@@ -237,9 +275,9 @@ const DEFAULT_LIST_LIMIT = 10;
 /** `list_feedback_sessions`: the owner's recent questions, newest first. */
 const listFeedbackSessions = defineTool({
   name: "list_feedback_sessions",
-  config: (limits) => ({
+  config: ({ limits, caps }) => ({
     title: "List my questions",
-    description: toolDescriptions(limits).list_feedback_sessions,
+    description: toolDescriptions(limits, caps).list_feedback_sessions,
     inputSchema: listInput,
     outputSchema: listOutput,
     annotations: READS,
@@ -285,15 +323,28 @@ export const FEEDBACK_TOOLS: readonly ToolDefinition<z.ZodObject>[] = [
 /** The tools of one service, their configs built once and shared by every per-request server. */
 export interface ToolCatalog {
   services: Services;
+  /** How long a call may hold, from `MCP_MAX_WAIT`. */
+  caps: WaitCaps;
+  instructions: string;
   tools: { definition: ToolDefinition<z.ZodObject>; config: ToolConfig<z.ZodObject> }[];
 }
 
 /** Builds the {@link ToolCatalog} of a service. */
 export function createToolCatalog(services: Services): ToolCatalog {
-  const limits = services.config.feedback;
+  const { feedback: limits, mcp } = services.config;
+  const caps: WaitCaps = {
+    maxWait: holdLimitSeconds(mcp.maxWait, false),
+    withProgress: MAX_PROGRESS_HOLD_SECONDS,
+  };
+  const settings: ToolSettings = { limits, caps };
   return {
     services,
-    tools: FEEDBACK_TOOLS.map((definition) => ({ definition, config: definition.config(limits) })),
+    caps,
+    instructions: serverInstructions(caps),
+    tools: FEEDBACK_TOOLS.map((definition) => ({
+      definition,
+      config: definition.config(settings),
+    })),
   };
 }
 
@@ -301,17 +352,18 @@ export function createToolCatalog(services: Services): ToolCatalog {
 export interface ToolOptions {
   /** The owner the request's bearer token names. */
   owner: string;
-  /** Time between progress notifications while a call waits. */
+  /** Time between progress notifications while a call waits: at most 15 s (checked). */
   progressIntervalMs: number;
 }
 
 /** A fresh MCP server that acts for `options.owner`, with every tool of the catalog. */
 export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions): McpServer {
+  checkProgressInterval(options.progressIntervalMs);
   const server = new McpServer(
     { name: SERVICE_NAME, version: SERVICE_VERSION },
-    { instructions: SERVER_INSTRUCTIONS },
+    { instructions: catalog.instructions },
   );
-  const ctx = toolContext(catalog.services, options);
+  const ctx = toolContext(catalog, options);
   for (const { definition, config } of catalog.tools) {
     server.registerTool(
       definition.name,
@@ -325,7 +377,8 @@ export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions)
   return server;
 }
 
-function toolContext(services: Services, options: ToolOptions): ToolContext {
+function toolContext(catalog: ToolCatalog, options: ToolOptions): ToolContext {
+  const { services, caps } = catalog;
   const { owner } = options;
   const { publicBaseUrl } = services.config;
   return {
@@ -333,10 +386,11 @@ function toolContext(services: Services, options: ToolOptions): ToolContext {
     owner,
     result(session, context) {
       const facts = sessionFacts(session, publicBaseUrl);
-      return {
-        content: [{ type: "text", text: sessionText(session, facts.feedbackUrl, context) }],
-        structuredContent: facts,
-      };
+      const text = sessionText(session, facts.feedbackUrl, context, caps.maxWait);
+      return { content: [{ type: "text", text }], structuredContent: facts };
+    },
+    holdLimit(extra) {
+      return extra._meta?.progressToken === undefined ? caps.maxWait : caps.withProgress;
     },
     wait(session, { waitMs, extra }) {
       const token = extra._meta?.progressToken;

@@ -9,6 +9,42 @@ import type { FeedbackSession } from "../feedback/model.ts";
 import type { FeedbackService } from "../feedback/service.ts";
 import { progressText } from "./texts.ts";
 
+/**
+ * The longest any tool call may hold, in seconds, even when the client asked for progress. A
+ * client that restarts its timeout on every notification would wait for ever, but what lies
+ * between it and us would not: proxies, load balancers and `mcp-remote` cut a request after a few
+ * minutes whatever flows through it, and a held call keeps the agent from talking to its user.
+ * Four minutes stays under the common five-minute limits and is worth several short calls.
+ */
+export const MAX_PROGRESS_HOLD_SECONDS = 240;
+
+/**
+ * The longest time between two progress notifications. Clients that restart their timeout on
+ * progress are set up for the 60 s of a silent call; 15 s leaves room for slow links and proxies.
+ */
+export const MAX_PROGRESS_INTERVAL_MS = 15_000;
+
+/**
+ * How long one call may hold, in seconds: `maxWait` (`MCP_MAX_WAIT`) without a progress token,
+ * since such a client hears nothing until the result and gives up at its own timeout; with one,
+ * {@link MAX_PROGRESS_HOLD_SECONDS}, the notifications keeping it waiting.
+ */
+export function holdLimitSeconds(maxWait: number, hasProgressToken: boolean): number {
+  return hasProgressToken
+    ? MAX_PROGRESS_HOLD_SECONDS
+    : Math.min(maxWait, MAX_PROGRESS_HOLD_SECONDS);
+}
+
+/** Throws unless `ms` is a usable progress interval: positive, at most 15 s. */
+export function checkProgressInterval(ms: number): number {
+  if (!(ms > 0 && ms <= MAX_PROGRESS_INTERVAL_MS)) {
+    throw new RangeError(
+      `progressIntervalMs must lie in (0, ${MAX_PROGRESS_INTERVAL_MS}] (got ${ms}): clients that keep waiting on progress need it at least every 15 s`,
+    );
+  }
+  return ms;
+}
+
 /** One progress notification's parameters (MCP `notifications/progress`). */
 export interface ProgressUpdate {
   /**
