@@ -354,10 +354,9 @@ export function listText(
 /** The message of a progress notification sent while a call waits. */
 export function progressText(
   session: FeedbackSession | undefined,
-  feedbackUrl: string,
-  elapsedSeconds: number,
-  waitSeconds: number,
+  wait: { feedbackUrl: string; elapsedSeconds: number; waitSeconds: number },
 ): string {
+  const { feedbackUrl, elapsedSeconds, waitSeconds } = wait;
   const seen = session?.viewedAt === undefined
     ? "The user has not opened the page yet"
     : `The user opened the page at ${isoTime(session.viewedAt)}`;

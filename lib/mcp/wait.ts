@@ -101,7 +101,11 @@ export async function waitForAnswer(
       send({
         progress: elapsed,
         total: waitSeconds,
-        message: progressText(latest, options.feedbackUrl, elapsed, waitSeconds),
+        message: progressText(latest, {
+          feedbackUrl: options.feedbackUrl,
+          elapsedSeconds: elapsed,
+          waitSeconds,
+        }),
       }).catch(() => {}); // the stream may already be gone; the wait ends through the signal
     };
     timer = setInterval(tick, options.progressIntervalMs);
