@@ -156,7 +156,6 @@ Deno.test("after kill -9 under load, every acknowledged answer is stored as sent
     // Restarted on the same file, the service answers for every session.
     const second = await startService(kvPath);
     try {
-      let answeredAnyway = 0;
       await inParallel(ids, 20, async (id) => {
         const res = await fetch(`${second.origin}/api/feedback/${id}/result`, {
           headers: authHeaders(token),
@@ -168,7 +167,7 @@ Deno.test("after kill -9 under load, every acknowledged answer is stored as sent
         if (res.status === 200) {
           assert.deepEqual(body.data.feedback.selectedOptions, sent.get(id)!.selectedOptions);
           assert.equal(body.data.feedback.freeText, sent.get(id)!.freeText);
-          if (!acknowledged.has(id)) answeredAnyway++;
+          // Stored without a 200 is possible: the commit landed, the response did not.
         } else {
           assert.equal(res.status, 404);
           assert.equal(
@@ -178,10 +177,6 @@ Deno.test("after kill -9 under load, every acknowledged answer is stored as sent
           );
         }
       });
-      // Informative only: answers committed whose 200 never arrived.
-      console.log(
-        `acknowledged ${acknowledged.size}, no response ${unanswered} (of which stored ${answeredAnyway})`,
-      );
     } finally {
       second.child.kill("SIGTERM");
       await second.exited;

@@ -140,7 +140,7 @@ const LIST_BATCH = 10;
 /** Compare-and-set retries before giving up (only reached under pathological contention). */
 const MAX_CAS_ATTEMPTS = 20;
 
-/** Most seconds a caller may wait for an answer in one request. */
+/** The REST `result?wait` cap (0–55 s, the contract); MCP calls use `MCP_MAX_WAIT` instead. */
 export const MAX_WAIT_SECONDS = 55;
 
 /**
