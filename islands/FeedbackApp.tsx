@@ -32,12 +32,7 @@ import { submit as submitAnswer } from "./_submit.ts";
 // island by this file alone.
 export { AnswerSummary } from "./_AnswerSummary.tsx";
 export { formatRemaining } from "./_countdown.ts";
-export {
-  type AnswerDraft,
-  FEEDBACK_APP_MESSAGES,
-  type FeedbackAppMessages,
-  type FeedbackAppProps,
-} from "./_props.ts";
+export { type AnswerDraft, type FeedbackAppMessages, type FeedbackAppProps } from "./_props.ts";
 
 /** The feedback island. */
 export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {

@@ -1,49 +1,12 @@
 /**
  * The feedback island's contract with the page: its props and the strings it shows. Kept apart so
  * the island's own modules and the server route (which builds the props) share one definition;
- * `FeedbackApp.tsx` re-exports everything here.
+ * `FeedbackApp.tsx` re-exports it. The list of strings lives in `feedback_app_messages.ts`, which
+ * only the server imports, so it never ships in the island's bundle.
  * @module
  */
 import type { SessionStatus } from "../lib/feedback/model.ts";
-
-/** The strings this island shows; the page passes them in its language. */
-export const FEEDBACK_APP_MESSAGES = [
-  "optionsLegendMulti",
-  "optionsLegendSingle",
-  "freeTextLabel",
-  "freeTextLabelWithOptions",
-  "counter",
-  "counterOver",
-  "submit",
-  "sending",
-  "shortcutHint",
-  "timeLeft",
-  "closingNow",
-  "thankYouTitle",
-  "thankYouBody",
-  "answeredTitle",
-  "answeredBody",
-  "answeredLive",
-  "sentOptions",
-  "sentText",
-  "nothingToShow",
-  "expiredTitle",
-  "expiredBody",
-  "cancelledTitle",
-  "cancelledBody",
-  "connectionLive",
-  "connectionConnecting",
-  "connectionOffline",
-  "connectionLabel",
-  "errorEmpty",
-  "errorTooLong",
-  "errorInvalid",
-  "errorRateLimited",
-  "errorNetwork",
-  "errorServer",
-  "errorUnavailable",
-  "errorUnsupported",
-] as const;
+import type { FEEDBACK_APP_MESSAGES } from "./feedback_app_messages.ts";
 
 /** The strings of {@link FEEDBACK_APP_MESSAGES}. */
 export type FeedbackAppMessages = Record<(typeof FEEDBACK_APP_MESSAGES)[number], string>;

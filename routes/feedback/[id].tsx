@@ -20,9 +20,9 @@ import type { Services } from "../../lib/services.ts";
 import { isUnavailable } from "../../lib/storage_guard.ts";
 import FeedbackApp, {
   type AnswerDraft,
-  FEEDBACK_APP_MESSAGES,
   type FeedbackAppProps,
 } from "../../islands/FeedbackApp.tsx";
+import { FEEDBACK_APP_MESSAGES } from "../../islands/feedback_app_messages.ts";
 import { answerErrorKey } from "../../islands/answer_errors.ts";
 import { pageResponse } from "../../lib/pages/headers.ts";
 import { notFoundPage, serviceUnavailablePage, tooManyRequestsPage } from "../_404.tsx";
