@@ -61,6 +61,12 @@ export interface RateCounter {
 /** The buckets of contract §3. */
 export type RateBucket = keyof RateLimits;
 
+/** The budget subject of an owner: the same for REST and MCP, so both spend one budget. */
+export const ownerSubject = (owner: string): string => `owner:${owner}`;
+
+/** The budget subject of a client address (see `clientAddress` in the HTTP transport). */
+export const addressSubject = (address: string): string => `ip:${address}`;
+
 /** The KV key of one subject's counter in one window: the requests reserved by all instances. */
 export const rateCounterKey = (bucket: string, subject: string, window: number): Deno.KvKey => [
   "ratelimit",

@@ -9,6 +9,8 @@ import type { Context, MiddlewareHandler } from "hono";
 // Deprecated for Hono 5 in favour of `@hono/deno`, which is not on npm (all we can reach).
 import { getConnInfo } from "hono/deno";
 import {
+  addressSubject,
+  ownerSubject,
   type RateBucket,
   type RateDecision,
   RateLimitedError,
@@ -91,7 +93,7 @@ export function limitAddress(
   options: { services: LimitDeps; bucket: RateBucket },
 ): Promise<void> {
   const { rateLimiter, config } = options.services;
-  const subject = `ip:${clientAddress(c, config.trustProxy)}`;
+  const subject = addressSubject(clientAddress(c, config.trustProxy));
   return limitRequest(c, { limiter: rateLimiter, bucket: options.bucket, subject });
 }
 
@@ -109,8 +111,7 @@ export function ownerLimit(services: LimitDeps, bucket: RateBucket): MiddlewareH
     const owner = c.get("owner");
     // A wiring mistake, not a client's: never count every caller as one "owner:undefined".
     if (owner === undefined) throw new Error("ownerLimit() must run after ownerAuth()");
-    const subject = `owner:${owner}`;
-    await limitRequest(c, { limiter: services.rateLimiter, bucket, subject });
+    await limitRequest(c, { limiter: services.rateLimiter, bucket, subject: ownerSubject(owner) });
     await next();
   };
 }

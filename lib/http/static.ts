@@ -51,7 +51,6 @@ export function createStaticHandler(options: StaticOptions) {
     const etag = `W/"${stat.size.toString(36)}-${(stat.mtime?.getTime() ?? 0).toString(36)}"`;
     const headers = new Headers({
       "content-type": CONTENT_TYPES[extension],
-      "x-content-type-options": "nosniff",
       etag,
       "cache-control": HASHED.test(path)
         ? `public, max-age=${ONE_YEAR_SECONDS}, immutable`

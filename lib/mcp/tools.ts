@@ -23,6 +23,7 @@ import { preview } from "../feedback/present.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
 import { isUnavailable, logUnavailable, retryAfterOf } from "../storage_guard.ts";
+import { ownerSubject } from "../rate_limit.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version.ts";
 import {
   getResultInput,
@@ -423,7 +424,7 @@ async function callTool<Input extends z.ZodObject>(
   call: { args: z.output<Input>; extra: ToolExtra },
 ): Promise<CallToolResult> {
   try {
-    await ctx.services.rateLimiter.enforce(tool.bucket, `owner:${ctx.owner}`);
+    await ctx.services.rateLimiter.enforce(tool.bucket, ownerSubject(ctx.owner));
     return await tool.handler(ctx, call.args, call.extra);
   } catch (error) {
     return errorResult(ctx, error, tool.sessionIdOf?.(call.args));

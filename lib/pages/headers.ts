@@ -1,7 +1,8 @@
 /**
  * The headers of every page (contract §4): a CSP without inline script or inline style,
- * `frame-ancestors 'none'`, no referrer, no MIME sniffing; pages are per-reader (cookies,
- * `Accept-Language`) and may show an answer, so they are never stored by caches.
+ * `frame-ancestors 'none'`, no referrer; pages are per-reader (cookies, `Accept-Language`) and may
+ * show an answer, so they are never stored by caches. `nosniff` and HSTS come with every response,
+ * from `lib/http/security_headers.ts`.
  * @module
  */
 import type { JSX } from "preact";
@@ -30,7 +31,6 @@ export function pageSecurityHeaders(publicBaseUrl: string): Record<string, strin
   return {
     "content-security-policy": contentSecurityPolicy(publicBaseUrl),
     "referrer-policy": "no-referrer",
-    "x-content-type-options": "nosniff",
     "x-frame-options": "DENY",
     "cross-origin-opener-policy": "same-origin",
     "permissions-policy": "camera=(), microphone=(), geolocation=()",
