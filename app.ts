@@ -11,6 +11,7 @@ import type { AppEnv } from "./lib/http/context.ts";
 import { errorResponse, okBody } from "./lib/http/envelope.ts";
 import { rateLimitHeaders } from "./lib/http/limits.ts";
 import { securityHeaders } from "./lib/http/security_headers.ts";
+import { discardUnreadBody } from "./lib/http/unread_body.ts";
 import { createMcpApp } from "./lib/mcp/app.ts";
 import type { Services } from "./lib/services.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "./lib/version.ts";
@@ -24,6 +25,7 @@ export function createApp(services: Services): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
   app.onError((error) => errorResponse(error, services.log));
+  app.use(discardUnreadBody());
   app.use(accessLog(services.log));
   app.use(securityHeaders(services.config.publicBaseUrl));
   // Reads the decision the limit middleware of a mounted sub-app (or a page) set on the context.
