@@ -1,7 +1,9 @@
 /**
  * The feedback page: server render time and page weight.
- * - Render: the page component tree to HTML (markdown included), and the whole
- *   `GET /feedback/{id}` through the app (KV read + `viewedAt` + render + headers).
+ * - Render: the page component tree to HTML as a first view does (markdown included), the
+ *   markdown alone, the render as the route does it on later views (the layout's shell and the
+ *   message's HTML kept), and the whole `GET /feedback/{id}` through the app (KV read +
+ *   `viewedAt` check + render + headers).
  *   Baselines measured in the same run: `GET /api/feedback/{id}/status` on the same session
  *   (the same KV read, JSON instead of HTML), and `GET /health`.
  * - Weight: HTML of a typical pending page, the CSS, and the JavaScript the page loads (the
@@ -15,8 +17,9 @@ import { signToken } from "../lib/auth/jwt.ts";
 import { loadConfig } from "../lib/config.ts";
 import { messagesFor } from "../lib/i18n.ts";
 import { renderDocument } from "../lib/islands/render.ts";
+import { createMarkdownCache, renderMarkdown } from "../lib/markdown.ts";
 import { closeRealtime, createServices } from "../lib/services.ts";
-import { feedbackIslandProps, FeedbackPage } from "../routes/feedback/[id].tsx";
+import { feedbackIslandProps, FeedbackPage, renderFeedbackPage } from "../routes/feedback/[id].tsx";
 import { h } from "preact";
 
 const SAMPLES = Number(Deno.env.get("SAMPLES") ?? 2000);
@@ -73,7 +76,7 @@ const owner = "bench-owner";
 const token = await signToken(SECRET, { subject: owner, ttl: 3600 });
 
 // A typical question: a markdown summary of about 1 KB, three options, free text allowed.
-const session = await services.feedback.create(owner, {
+const QUESTION = {
   title: "Release 2.4: ship today?",
   message: [
     "The release branch is green on Linux and macOS. **Windows CI** failed once on a flaky",
@@ -87,24 +90,50 @@ const session = await services.feedback.create(owner, {
   ].join("\n"),
   predefinedOptions: ["Ship it", "Wait for one more green run", "Hold the release"],
   timeout: 3600,
-});
+};
+const session = await services.feedback.create(owner, QUESTION);
 const prefs = { lang: "en" as const, theme: null, setCookies: [], secure: false };
 const t = messagesFor("en");
 
 console.log(`feedback page: ${SAMPLES} samples per row after ${WARMUP} warm-up, one process`);
 
-const renderOnly = await time(() =>
+// A first view renders everything; the route keeps the layout's shell and the message's HTML.
+const renderCold = await time(() =>
   renderDocument(
     h(FeedbackPage, {
       session,
+      messageHtml: renderMarkdown(session.message),
       prefs,
       t,
       island: feedbackIslandProps(services, { session, prefs }),
     }),
   )
 );
+const messageHtml = createMarkdownCache();
+const renderOnly = await time(() =>
+  renderFeedbackPage({
+    session,
+    messageHtml: messageHtml.render(session.id, session.message),
+    prefs,
+    t,
+    island: feedbackIslandProps(services, { session, prefs }),
+  })
+);
+const markdown = await time(() => renderMarkdown(session.message));
 const fullGet = await time(async () => {
   const res = await app.request(`/feedback/${session.id}`);
+  await res.text();
+});
+// A first view: the `viewedAt` write and the message's markdown, on a session never shown before.
+const unseen: string[] = [];
+for (let i = 0; i < WARMUP + SAMPLES; i++) {
+  unseen.push(
+    (await services.feedback.create(owner, { ...QUESTION, message: `${i}\n\n${QUESTION.message}` }))
+      .id,
+  );
+}
+const firstView = await time(async () => {
+  const res = await app.request(`/feedback/${unseen.pop()}`);
   await res.text();
 });
 const statusJson = await time(async () => {
@@ -117,8 +146,11 @@ const health = await time(async () => {
   const res = await app.request("/health");
   await res.text();
 });
-console.log(line("render: page component tree → HTML", renderOnly));
+console.log(line("render: whole tree → HTML, markdown included", renderCold));
+console.log(line("  of which markdown → HTML", markdown));
+console.log(line("render as the route does (shell, message HTML kept)", renderOnly));
 console.log(line("GET /feedback/{id} via app.request (KV + render)", fullGet));
+console.log(line("first view of a session (viewedAt write, markdown)", firstView));
 console.log(line("baseline: GET /api/feedback/{id}/status (KV + JSON)", statusJson));
 console.log(line("baseline: GET /health", health));
 

@@ -4,7 +4,8 @@
  * and the footer. Server-only.
  */
 import type { ComponentChildren, JSX } from "preact";
-import { HTML_LANG, LANG_NAMES, LANGS, type Messages } from "../lib/i18n.ts";
+import { renderToString } from "preact-render-to-string";
+import { HTML_LANG, LANG_NAMES, LANGS, MESSAGES, type Messages } from "../lib/i18n.ts";
 import { defineIsland } from "../lib/islands/island.tsx";
 import ThemeToggle from "../islands/ThemeToggle.tsx";
 import type { PagePrefs } from "../lib/pages/prefs.ts";
@@ -73,4 +74,61 @@ export function Layout({ prefs, messages: t, title, noindex, children }: LayoutP
       </body>
     </html>
   );
+}
+
+/** What {@link renderInLayout} needs: the props of {@link Layout} but its children. */
+export type ShellProps = Omit<LayoutProps, "children">;
+
+// Stand-ins rendered in place of the title and the page's own markup; neither contains a
+// character the renderer escapes, so each appears in the output exactly as written.
+const TITLE_MARK = "\u0001layout-title\u0001";
+const BODY_MARK = "\u0001layout-body\u0001";
+
+/** The shell before the title, between the title and the body, and after the body. */
+type Shell = [beforeTitle: string, beforeBody: string, afterBody: string];
+
+/** At most 2 languages × 3 themes × 2 cookie kinds × 2 robots settings. */
+const shells = new Map<string, Shell>();
+
+function renderShell(props: ShellProps): Shell {
+  const html = renderToString(
+    <Layout
+      prefs={props.prefs}
+      messages={props.messages}
+      title={TITLE_MARK}
+      noindex={props.noindex}
+    >
+      {BODY_MARK}
+    </Layout>,
+  );
+  const [beforeTitle, rest, ...extraTitle] = html.split(TITLE_MARK);
+  const [beforeBody, afterBody, ...extraBody] = (rest ?? "").split(BODY_MARK);
+  if (afterBody === undefined || extraTitle.length || extraBody.length) {
+    throw new Error("The layout must show its title and its children exactly once");
+  }
+  return [beforeTitle, beforeBody, afterBody];
+}
+
+function shellOf(props: ShellProps): Shell {
+  const { prefs, messages, noindex } = props;
+  // Another dictionary than the language's own is rendered each time, not kept.
+  if (messages !== MESSAGES[prefs.lang]) return renderShell(props);
+  // Every field of the props that Layout reads, but the title.
+  const key = `${prefs.lang}|${prefs.theme}|${prefs.secure}|${Boolean(noindex)}`;
+  let shell = shells.get(key);
+  if (!shell) shells.set(key, shell = renderShell(props));
+  return shell;
+}
+
+/**
+ * `body` inside {@link Layout} as a complete HTML document: the same bytes as rendering
+ * `<!DOCTYPE html>` and `<Layout {...props}>{body}</Layout>`, with the shell (head, top bar,
+ * footer: the same on every page a reader sees) rendered once per language, theme and cookie
+ * setting of the process instead of on every request. Only the title and `body` are rendered here.
+ */
+export function renderInLayout(props: ShellProps, body: JSX.Element): string {
+  const [beforeTitle, beforeBody, afterBody] = shellOf(props);
+  return `<!DOCTYPE html>${beforeTitle}${renderToString(<>{props.title}</>)}${beforeBody}${
+    renderToString(body)
+  }${afterBody}`;
 }

@@ -8,7 +8,7 @@ import { createStaticHandler } from "../lib/http/static.ts";
 import type { Services } from "../lib/services.ts";
 import { isUnavailable } from "../lib/storage_guard.ts";
 import { errorPage, serviceUnavailablePage } from "./_404.tsx";
-import { feedbackGetRoute, feedbackPostRoute } from "./feedback/[id].tsx";
+import { feedbackGetRoute, feedbackPageDeps, feedbackPostRoute } from "./feedback/[id].tsx";
 import { homeRoute } from "./index.tsx";
 
 export { notFoundPage } from "./_404.tsx";
@@ -27,8 +27,10 @@ export function createPagesApp(services: Services): Hono {
     createStaticHandler({ root: new URL("../static/", import.meta.url), prefix: "/static/" }),
   );
   app.get("/", (c) => homeRoute(c, services));
-  app.get("/feedback/:id", (c) => feedbackGetRoute(c, services));
-  app.post("/feedback/:id", (c) => feedbackPostRoute(c, services));
+  // The message cache lives as long as the app: a test's instance starts with an empty one.
+  const feedback = feedbackPageDeps(services);
+  app.get("/feedback/:id", (c) => feedbackGetRoute(c, feedback));
+  app.post("/feedback/:id", (c) => feedbackPostRoute(c, feedback));
   app.all("/feedback/:id", () =>
     new Response("Method Not Allowed", {
       status: 405,

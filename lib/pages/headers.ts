@@ -7,7 +7,7 @@
  */
 import type { JSX } from "preact";
 import { wsOriginOf } from "../links.ts";
-import { htmlResponse } from "../islands/render.ts";
+import { renderDocument } from "../islands/render.ts";
 import type { PagePrefs } from "./prefs.ts";
 
 /** The Content-Security-Policy of the pages, for a service whose public origin is `publicBaseUrl`. */
@@ -37,14 +37,38 @@ export function pageSecurityHeaders(publicBaseUrl: string): Record<string, strin
   };
 }
 
-/** Renders a page with the security headers, cache rules and any preference cookies. */
+/**
+ * The headers every page of a service carries (security, cache rules, content type), as entries:
+ * the same for every page of one process, so they are built once per public origin.
+ */
+const fixedHeaders = new Map<string, readonly [string, string][]>();
+
+function fixedHeadersOf(publicBaseUrl: string): readonly [string, string][] {
+  let entries = fixedHeaders.get(publicBaseUrl);
+  if (!entries) {
+    entries = Object.freeze([
+      ...Object.entries(pageSecurityHeaders(publicBaseUrl)),
+      ["cache-control", "no-store"],
+      ["vary", "Accept-Language, Cookie"],
+      ["content-type", "text/html; charset=utf-8"],
+    ]);
+    // One entry per public origin: a process serves one, tests a handful.
+    if (fixedHeaders.size >= 16) fixedHeaders.clear();
+    fixedHeaders.set(publicBaseUrl, entries);
+  }
+  return entries;
+}
+
+/**
+ * A page with the security headers, cache rules and any preference cookies: `page` is the
+ * component tree to render, or the HTML document already rendered.
+ */
 export function pageResponse(
-  page: JSX.Element,
+  page: JSX.Element | string,
   options: { status?: number; prefs: PagePrefs; publicBaseUrl: string },
 ): Response {
-  const headers = new Headers(pageSecurityHeaders(options.publicBaseUrl));
-  headers.set("cache-control", "no-store");
-  headers.set("vary", "Accept-Language, Cookie");
+  const headers = new Headers(fixedHeadersOf(options.publicBaseUrl) as [string, string][]);
   for (const cookie of options.prefs.setCookies) headers.append("set-cookie", cookie);
-  return htmlResponse(page, { status: options.status, headers });
+  const html = typeof page === "string" ? page : renderDocument(page);
+  return new Response(html, { status: options.status ?? 200, headers });
 }

@@ -7,14 +7,21 @@
 import type { Context } from "hono";
 import type { JSX } from "preact";
 import { z } from "zod";
-import { Layout } from "../../components/Layout.tsx";
+import { Layout, renderInLayout } from "../../components/Layout.tsx";
 import { AppError, httpStatusOf, SessionNotFoundError, ValidationError } from "../../lib/errors.ts";
 import { type FeedbackSession, parseSessionId } from "../../lib/feedback/model.ts";
 import { readBodyText } from "../../lib/http/body.ts";
 import { limitAddress } from "../../lib/http/limits.ts";
-import { format, type Messages, messagesFor, pickMessages } from "../../lib/i18n.ts";
+import {
+  format,
+  type Lang,
+  LANGS,
+  type Messages,
+  messagesFor,
+  pickMessages,
+} from "../../lib/i18n.ts";
 import { defineIsland } from "../../lib/islands/island.tsx";
-import { renderMarkdown } from "../../lib/markdown.ts";
+import { createMarkdownCache, type MarkdownCache } from "../../lib/markdown.ts";
 import { RateLimitedError } from "../../lib/rate_limit.ts";
 import type { Services } from "../../lib/services.ts";
 import { isUnavailable } from "../../lib/storage_guard.ts";
@@ -31,6 +38,23 @@ import { type PagePrefs, resolvePrefs } from "../../lib/pages/prefs.ts";
 const FeedbackAppIsland = defineIsland("FeedbackApp", FeedbackApp);
 
 const EMPTY_DRAFT: AnswerDraft = { selectedOptions: [], freeText: "" };
+
+/** The island's strings in each language, picked once: they are the same on every page. */
+const ISLAND_MESSAGES = Object.fromEntries(
+  LANGS.map((lang) => [lang, Object.freeze(pickMessages(lang, FEEDBACK_APP_MESSAGES))]),
+) as Record<Lang, FeedbackAppProps["messages"]>;
+
+/** What the feedback page routes need: the services and what they keep between requests. */
+export interface FeedbackPageDeps {
+  services: Services;
+  /** The HTML of each session's message, rendered once (lib/markdown.ts). */
+  messageHtml: MarkdownCache;
+}
+
+/** The dependencies of the page routes of one app, with an empty message cache. */
+export function feedbackPageDeps(services: Services): FeedbackPageDeps {
+  return { services, messageHtml: createMarkdownCache() };
+}
 
 /** The form body, before the service validates it against the session. */
 const answerForm = z.object({
@@ -49,28 +73,48 @@ export interface FeedbackView {
   error?: string | null;
 }
 
-/** The page of one session. */
-export function FeedbackPage(
-  { session, prefs, t, island }: {
-    session: FeedbackSession;
-    prefs: PagePrefs;
-    t: Messages;
-    island: FeedbackAppProps;
-  },
-): JSX.Element {
+/** What a page of one session is rendered from. */
+export interface FeedbackPageProps {
+  session: FeedbackSession;
+  /** The session's message as HTML, from `renderMarkdown` of lib/markdown.ts. */
+  messageHtml: string;
+  prefs: PagePrefs;
+  t: Messages;
+  island: FeedbackAppProps;
+}
+
+/** The page's own content, inside the layout. */
+export function FeedbackMain({ session, messageHtml, t, island }: FeedbackPageProps): JSX.Element {
   const title = session.title ?? t.defaultTitle;
   return (
-    <Layout prefs={prefs} messages={t} title={title} noindex>
-      <main id="main" class="card feedback" data-page="feedback" data-status={island.status}>
-        <h1 class="question-title">{title}</h1>
-        <div
-          class="message"
-          // The markdown renderer has raw HTML off and vets every link (lib/markdown.ts).
-          dangerouslySetInnerHTML={{ __html: renderMarkdown(session.message) }}
-        />
-        <FeedbackAppIsland {...island} />
-      </main>
+    <main id="main" class="card feedback" data-page="feedback" data-status={island.status}>
+      <h1 class="question-title">{title}</h1>
+      <div
+        class="message"
+        // The markdown renderer has raw HTML off and vets every link (lib/markdown.ts).
+        dangerouslySetInnerHTML={{ __html: messageHtml }}
+      />
+      <FeedbackAppIsland {...island} />
+    </main>
+  );
+}
+
+/** The page of one session (the route renders the same through {@link renderFeedbackPage}). */
+export function FeedbackPage(props: FeedbackPageProps): JSX.Element {
+  const title = props.session.title ?? props.t.defaultTitle;
+  return (
+    <Layout prefs={props.prefs} messages={props.t} title={title} noindex>
+      <FeedbackMain {...props} />
     </Layout>
+  );
+}
+
+/** {@link FeedbackPage} as an HTML document, the layout's shell rendered once per process. */
+export function renderFeedbackPage(props: FeedbackPageProps): string {
+  const title = props.session.title ?? props.t.defaultTitle;
+  return renderInLayout(
+    { prefs: props.prefs, messages: props.t, title, noindex: true },
+    <FeedbackMain {...props} />,
   );
 }
 
@@ -96,15 +140,21 @@ export function feedbackIslandProps(services: Services, view: FeedbackView): Fee
     sentHere: Boolean(view.sentHere) && session.status === "completed",
     draft: session.status === "pending" ? view.draft ?? EMPTY_DRAFT : EMPTY_DRAFT,
     error: session.status === "pending" ? view.error ?? null : null,
-    messages: pickMessages(prefs.lang, FEEDBACK_APP_MESSAGES),
+    messages: ISLAND_MESSAGES[prefs.lang],
   };
 }
 
-function render(services: Services, view: FeedbackView & { status?: number }): Response {
+function render(deps: FeedbackPageDeps, view: FeedbackView & { status?: number }): Response {
+  const { services } = deps;
   const { session, prefs } = view;
-  const t = messagesFor(prefs.lang);
-  const island = feedbackIslandProps(services, view);
-  return pageResponse(<FeedbackPage session={session} prefs={prefs} t={t} island={island} />, {
+  const page = renderFeedbackPage({
+    session,
+    messageHtml: deps.messageHtml.render(session.id, session.message),
+    prefs,
+    t: messagesFor(prefs.lang),
+    island: feedbackIslandProps(services, view),
+  });
+  return pageResponse(page, {
     status: view.status,
     prefs,
     publicBaseUrl: services.config.publicBaseUrl,
@@ -120,7 +170,8 @@ function sessionIdOf(c: Context): string | null {
 }
 
 /** `GET /feedback/{id}`. */
-export async function feedbackGetRoute(c: Context, services: Services): Promise<Response> {
+export async function feedbackGetRoute(c: Context, deps: FeedbackPageDeps): Promise<Response> {
+  const { services } = deps;
   const prefs = resolvePrefs(c, services.config.publicBaseUrl);
   const id = sessionIdOf(c);
   if (!id) return notFoundPage(c, services, prefs);
@@ -136,7 +187,7 @@ export async function feedbackGetRoute(c: Context, services: Services): Promise<
     if (error instanceof RateLimitedError) return tooManyRequestsPage(c, services);
     throw error;
   }
-  return render(services, { session, prefs });
+  return render(deps, { session, prefs });
 }
 
 /** Reads the form-encoded answer; the service does the real validation. */
@@ -169,7 +220,8 @@ async function limitAnswer(c: Context, services: Services): Promise<RateLimitedE
 }
 
 /** `POST /feedback/{id}`: the answer without JavaScript. */
-export async function feedbackPostRoute(c: Context, services: Services): Promise<Response> {
+export async function feedbackPostRoute(c: Context, deps: FeedbackPageDeps): Promise<Response> {
+  const { services } = deps;
   const prefs = resolvePrefs(c, services.config.publicBaseUrl);
   const id = sessionIdOf(c);
   if (!id) return notFoundPage(c, services, prefs);
@@ -182,7 +234,7 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
     draft = await readAnswerForm(c.req.raw, services.config.maxBodyBytes);
     if (refusal) throw refusal;
     const session = await services.feedback.submit(id, draft);
-    return render(services, { session, prefs, sentHere: true });
+    return render(deps, { session, prefs, sentHere: true });
   } catch (caught) {
     // Once the budget is spent, that is the answer, whatever else was wrong with the request.
     const error = refusal ?? caught;
@@ -211,7 +263,7 @@ export async function feedbackPostRoute(c: Context, services: Services): Promise
       ],
       { max: services.config.feedback.maxFreeTextLength },
     );
-    return render(services, {
+    return render(deps, {
       session,
       prefs,
       status: httpStatusOf(error.code),
