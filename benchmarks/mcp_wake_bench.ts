@@ -1,7 +1,9 @@
 /**
  * "Submit → waiting agent woken": how long after a human's answer is submitted does an agent
- * blocked in `get_feedback_result` (wait) get it back, through the real MCP SDK client over HTTP?
+ * blocked in `get_feedback_result` (wait) get it back, through a real MCP SDK client over HTTP?
  * Measured from the moment the REST submit request is sent to the moment `callTool` resolves.
+ * Two rows, trials interleaved so both see the same machine: the v1 SDK client (protocol
+ * 2025-11-25) and the v2 client pinned to 2026-07-28.
  *
  * Baseline, in the same run: the upstream tool's 2-second KV polling loop, measured from the
  * submit to the poll that sees the answer (fewer trials, since each costs up to 2 s).
@@ -12,7 +14,14 @@ import { signToken } from "../lib/auth/jwt.ts";
 import { loadConfig } from "../lib/config.ts";
 import type { FeedbackService } from "../lib/feedback/service.ts";
 import { createLogger } from "../lib/log.ts";
-import { Client, StreamableHTTPClientTransport } from "../lib/mcp/sdk.ts";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from "@modelcontextprotocol/client";
+// @ts-types="@modelcontextprotocol/sdk/client/index"
+import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createServices, type Services } from "../lib/services.ts";
 
 const TRIALS = Number(Deno.env.get("MCP_WAKE_TRIALS") ?? 300);
@@ -33,12 +42,23 @@ const origin = `http://127.0.0.1:${server.addr.port}`;
 const owner = "bench";
 const token = await signToken(secret, { subject: owner, ttl: 3600 });
 
-const client = new Client({ name: "wake-bench", version: "1.0.0" });
-await client.connect(
-  new StreamableHTTPClientTransport(new URL(`${origin}/mcp`), {
-    requestInit: { headers: { Authorization: `Bearer ${token}` } },
-  }),
-);
+const mcpUrl = new URL(`${origin}/mcp`);
+const requestInit = { headers: { Authorization: `Bearer ${token}` } };
+const legacy = new LegacyClient({ name: "wake-bench-v1", version: "1.0.0" });
+await legacy.connect(new LegacyTransport(mcpUrl, { requestInit }));
+const modern = new ModernClient({ name: "wake-bench-v2", version: "2.0.0" }, {
+  versionNegotiation: { mode: { pin: "2026-07-28" } },
+});
+await modern.connect(new ModernTransport(mcpUrl, { requestInit }));
+
+/** What a trial needs of a client: both SDKs' `callTool` take the same first argument. */
+interface WakeClient {
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+}
+const rows: { label: string; client: WakeClient; woken: number[] }[] = [
+  { label: "v1 SDK client, protocol 2025-11-25", client: legacy, woken: [] },
+  { label: "v2 SDK client, protocol 2026-07-28", client: modern, woken: [] },
+];
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -57,7 +77,7 @@ async function untilWaiting(s: Services): Promise<void> {
 }
 
 /** One trial through MCP: milliseconds from sending the submit to the agent holding the answer. */
-async function mcpTrial(): Promise<number> {
+async function mcpTrial(client: WakeClient): Promise<number> {
   const session = await services.feedback.create(owner, { message: "Ship it?" });
   let wokenAt = 0;
   const call = client.callTool({
@@ -71,7 +91,7 @@ async function mcpTrial(): Promise<number> {
   const sentAt = performance.now();
   await submit(session.id);
   const result = await call;
-  const status = (result.structuredContent as { status?: string } | undefined)?.status;
+  const status = (result as { structuredContent?: { status?: string } }).structuredContent?.status;
   if (status !== "completed") throw new Error(`unexpected result: ${JSON.stringify(result)}`);
   return wokenAt - sentAt;
 }
@@ -104,28 +124,32 @@ function summary(samples: number[]): string {
 }
 
 try {
-  for (let i = 0; i < WARMUP; i++) await mcpTrial();
-  const woken: number[] = [];
-  for (let i = 0; i < TRIALS; i++) woken.push(await mcpTrial());
+  for (let i = 0; i < WARMUP; i++) for (const row of rows) await mcpTrial(row.client);
+  for (let i = 0; i < TRIALS; i++) {
+    for (const row of rows) row.woken.push(await mcpTrial(row.client));
+  }
   const polled: number[] = [];
   for (let i = 0; i < POLL_TRIALS; i++) polled.push(await pollingTrial(services.feedback));
 
-  const p99 = [...woken].sort((a, b) => a - b)[Math.ceil(0.99 * woken.length) - 1];
   console.log(
-    `submit -> waiting agent woken, MCP get_feedback_result(wait) via the SDK client, KV watch (${TRIALS} trials, ${WARMUP} warm-up):`,
+    `submit -> waiting agent woken, MCP get_feedback_result(wait) over HTTP, KV watch (${TRIALS} trials per row, interleaved, ${WARMUP} warm-up):`,
   );
-  console.log(`  ${summary(woken)}`);
+  for (const { label, woken } of rows) console.log(`  ${label}: ${summary(woken)}`);
   console.log(
     `baseline: 2 s KV polling loop as upstream, same submit path (${POLL_TRIALS} trials, answer at a random point of the cycle):`,
   );
   console.log(`  ${summary(polled)}`);
-  console.log(
-    `target p99 < ${TARGET_P99_MS} ms: ${p99 < TARGET_P99_MS ? "met" : "NOT met"} (${
-      p99.toFixed(2)
-    } ms)`,
-  );
+  for (const { label, woken } of rows) {
+    const p99 = [...woken].sort((a, b) => a - b)[Math.ceil(0.99 * woken.length) - 1];
+    console.log(
+      `target p99 < ${TARGET_P99_MS} ms, ${label}: ${p99 < TARGET_P99_MS ? "met" : "NOT met"} (${
+        p99.toFixed(2)
+      } ms)`,
+    );
+  }
 } finally {
-  await client.close();
+  await legacy.close();
+  await modern.close();
   await server.shutdown();
   services.hub.close();
   kv.close();

@@ -75,6 +75,14 @@ export interface McpConfig {
    * between) give up on a silent request.
    */
   maxWait: number;
+  /**
+   * `MCP_PROGRESS_HOLD`: seconds a call that sent a progress token may hold (progress every
+   * ≤ 15 s), at least `maxWait`, at most 240. It defaults to `maxWait` because the SDK's clients
+   * (and so most hosts) keep their request timeout through progress unless told otherwise
+   * (`resetTimeoutOnProgress` is off by default): a longer hold would time them out. Raise it only
+   * for clients known to restart their timeout on progress.
+   */
+  progressHold: number;
 }
 
 /** The whole typed configuration. */
@@ -168,6 +176,8 @@ const envSchema = z.object({
   OWNER_MAX_SOCKETS: z.coerce.number().int().min(0).max(1_000_000).default(100),
   // 240 s is the longest any MCP call may hold, even with progress (see lib/mcp/wait.ts).
   MCP_MAX_WAIT: z.coerce.number().int().min(1).max(240).default(45),
+  // Unset: a progress token earns no longer hold (SDK clients keep their timeout through progress).
+  MCP_PROGRESS_HOLD: z.coerce.number().int().min(1).max(240).optional(),
 });
 
 /** What one KV value may hold (64 KiB), less room for field names and encoding overhead. */
@@ -276,6 +286,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxSockets: e.OWNER_MAX_SOCKETS,
     },
     expirySweepInterval: e.EXPIRY_SWEEP_INTERVAL,
-    mcp: { maxWait: e.MCP_MAX_WAIT },
+    mcp: {
+      maxWait: e.MCP_MAX_WAIT,
+      progressHold: Math.max(e.MCP_MAX_WAIT, e.MCP_PROGRESS_HOLD ?? e.MCP_MAX_WAIT),
+    },
   };
 }

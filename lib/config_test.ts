@@ -124,6 +124,20 @@ Deno.test("loadConfig reads the per-owner quotas, 0 turning one off", () => {
   }
 });
 
+Deno.test("MCP_PROGRESS_HOLD defaults to MCP_MAX_WAIT and is never below it", () => {
+  assert.equal(loadConfig({ JWT_SECRET: SECRET }).mcp.progressHold, 45);
+  assert.equal(
+    loadConfig({ JWT_SECRET: SECRET, MCP_MAX_WAIT: "20", MCP_PROGRESS_HOLD: "240" }).mcp
+      .progressHold,
+    240,
+  );
+  assert.equal(
+    loadConfig({ JWT_SECRET: SECRET, MCP_MAX_WAIT: "20", MCP_PROGRESS_HOLD: "5" }).mcp.progressHold,
+    20,
+  );
+  assert.throws(() => loadConfig({ JWT_SECRET: SECRET, MCP_PROGRESS_HOLD: "241" }), ConfigError);
+});
+
 Deno.test("MCP_MAX_WAIT defaults to 45 s and accepts 1 to 240 s only", () => {
   assert.equal(loadConfig({ JWT_SECRET: SECRET }).mcp.maxWait, 45);
   assert.equal(loadConfig({ JWT_SECRET: SECRET, MCP_MAX_WAIT: "2" }).mcp.maxWait, 2);

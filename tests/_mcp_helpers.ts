@@ -1,10 +1,23 @@
 /**
  * MCP test helpers: a real HTTP server on port 0 in front of a test instance, and a connected SDK
  * client. Everything here is disposable with `await using`, so servers and clients never leak.
+ *
+ * The client is the v1 SDK's (`@modelcontextprotocol/sdk` 1.32.2, protocol 2025-11-25), the
+ * proof that 2025-era clients keep working; `mcp_eras_test.ts` drives the v2 client in both eras.
  */
 import { Hono } from "hono";
+import {
+  Client as V2Client,
+  StreamableHTTPClientTransport as V2Transport,
+  type VersionNegotiationMode,
+} from "@modelcontextprotocol/client";
 import { createMcpApp, type McpAppOptions } from "../lib/mcp/app.ts";
-import { Client, StreamableHTTPClientTransport } from "../lib/mcp/sdk.ts";
+// Deno types the v1 SDK's deep `.js` imports as `any` without a word; `@ts-types` names the
+// declaration files.
+// @ts-types="@modelcontextprotocol/sdk/client/index"
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { createTestInstance, type TestInstance, type TestInstanceOptions } from "./_helpers.ts";
 import { eventually } from "./_wait.ts";
 
@@ -55,10 +68,43 @@ export interface ConnectedClient extends AsyncDisposable {
   client: Client;
 }
 
-/** Connects the SDK's `Client` with `StreamableHTTPClientTransport` to `url` with `token`. */
+export { Client, StreamableHTTPClientTransport };
+
+/** Connects the v1 SDK's `Client` with `StreamableHTTPClientTransport` to `url` with `token`. */
 export async function connectClient(url: string, token: string): Promise<ConnectedClient> {
   const client = new Client({ name: "feedback-test-client", version: "1.0.0" });
   const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: { headers: { Authorization: `Bearer ${token}` } },
+  });
+  await client.connect(transport);
+  return {
+    client,
+    async [Symbol.asyncDispose]() {
+      await client.close();
+    },
+  };
+}
+
+/** A v2 SDK client connected over Streamable HTTP; dispose it to close the connection. */
+export interface ConnectedV2Client extends AsyncDisposable {
+  client: V2Client;
+}
+
+/**
+ * Connects the v2 SDK's `Client` (`@modelcontextprotocol/client`) to `url` with `token`, in a
+ * version-negotiation `mode`: `{ pin: "2026-07-28" }` speaks only the modern era, `"auto"` probes
+ * with `server/discover` and falls back to `initialize`, `"legacy"` (the SDK's default) speaks
+ * 2025-11-25.
+ */
+export async function connectV2Client(
+  url: string,
+  token: string,
+  mode: VersionNegotiationMode = "legacy",
+): Promise<ConnectedV2Client> {
+  const client = new V2Client({ name: "feedback-test-client-v2", version: "2.0.0" }, {
+    versionNegotiation: { mode },
+  });
+  const transport = new V2Transport(new URL(url), {
     requestInit: { headers: { Authorization: `Bearer ${token}` } },
   });
   await client.connect(transport);

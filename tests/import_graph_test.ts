@@ -29,6 +29,10 @@ const FRAMEWORK_PACKAGES = new Set([
   "preact-render-to-string",
   "@preact/signals",
   "@modelcontextprotocol/sdk",
+  "@modelcontextprotocol/server",
+  "@modelcontextprotocol/core",
+  "@modelcontextprotocol/client",
+  "@modelcontextprotocol/ext-apps",
 ]);
 const TRANSPORTS = ["lib/http/", "lib/mcp/", "lib/ws/", "lib/pages/"];
 const ISLANDS_CORE = "lib/islands/";

@@ -134,7 +134,7 @@ Deno.test("a bad, expired or foreign-signed token is a 401 with error=invalid_to
 
 Deno.test("the SDK client without a token fails to connect with a 401", async () => {
   await using served = await serveInstance();
-  const { Client, StreamableHTTPClientTransport } = await import("../lib/mcp/sdk.ts");
+  const { Client, StreamableHTTPClientTransport } = await import("./_mcp_helpers.ts");
   const client = new Client({ name: "no-token", version: "1.0.0" });
   await assert.rejects(
     () => client.connect(new StreamableHTTPClientTransport(new URL(served.mcpUrl))),
@@ -208,8 +208,9 @@ Deno.test("malformed JSON and invalid JSON-RPC are clean 400s", async (t) => {
   const auth = { Authorization: `Bearer ${await tokenFor(randomOwner())}` };
   const cases: [string, string, number][] = [
     ["broken JSON", '{"jsonrpc":"2.0",', -32700],
-    ["a JSON value that is no message", '{"hello":"world"}', -32700],
-    ["a request without a method", '{"jsonrpc":"2.0","id":1}', -32700],
+    // JSON-RPC 2.0 §5.1: valid JSON that is no request is an "Invalid Request" (SDK v2).
+    ["a JSON value that is no message", '{"hello":"world"}', -32600],
+    ["a request without a method", '{"jsonrpc":"2.0","id":1}', -32600],
   ];
   for (const [name, body, code] of cases) {
     await t.step(name, async () => {

@@ -569,9 +569,9 @@ Deno.test("without a progress token get_feedback_result holds no longer than MCP
   assert.equal(served.instance.services.hub.stats().listeners, 0, "the watch was released");
 });
 
-Deno.test("with a progress token get_feedback_result holds past MCP_MAX_WAIT until the answer", async () => {
+Deno.test("with a progress token and MCP_PROGRESS_HOLD, get_feedback_result holds past MCP_MAX_WAIT until the answer", async () => {
   await using served = await serveInstance({
-    env: { MCP_MAX_WAIT: "2" },
+    env: { MCP_MAX_WAIT: "2", MCP_PROGRESS_HOLD: "240" },
     mcp: { progressIntervalMs: 500 },
   });
   await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
@@ -594,9 +594,9 @@ Deno.test("with a progress token get_feedback_result holds past MCP_MAX_WAIT unt
   assert.ok(updates.every((u) => u.total === 30), "the whole wait is the requested 30 s");
 });
 
-Deno.test("interactive_feedback's wait is capped by MCP_MAX_WAIT without a progress token, not with one", async () => {
+Deno.test("interactive_feedback's wait is capped by MCP_MAX_WAIT without a progress token, not with one under MCP_PROGRESS_HOLD", async () => {
   await using served = await serveInstance({
-    env: { MCP_MAX_WAIT: "2" },
+    env: { MCP_MAX_WAIT: "2", MCP_PROGRESS_HOLD: "240" },
     mcp: { progressIntervalMs: 500 },
   });
   const owner = randomOwner();
@@ -630,7 +630,9 @@ Deno.test("interactive_feedback's wait is capped by MCP_MAX_WAIT without a progr
 });
 
 Deno.test("tools/list, the schemas and the instructions state the real wait caps", async () => {
-  await using served = await serveInstance({ env: { MCP_MAX_WAIT: "7" } });
+  await using served = await serveInstance({
+    env: { MCP_MAX_WAIT: "7", MCP_PROGRESS_HOLD: "240" },
+  });
   await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
   const { tools } = await mcp.client.listTools();
   const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
@@ -650,8 +652,33 @@ Deno.test("a progress interval above 15 s cannot be configured", async () => {
   await using served = await serveInstance();
   const catalog = createToolCatalog(served.instance.services);
   assert.throws(
-    () => createFeedbackServer(catalog, { owner: "alice", progressIntervalMs: 15_001 }),
+    () =>
+      createFeedbackServer(catalog, { owner: "alice", era: "legacy", progressIntervalMs: 15_001 }),
     RangeError,
   );
-  assert.ok(createFeedbackServer(catalog, { owner: "alice", progressIntervalMs: 15_000 }));
+  assert.ok(
+    createFeedbackServer(catalog, { owner: "alice", era: "legacy", progressIntervalMs: 15_000 }),
+  );
+});
+
+Deno.test("by default a progress token earns no longer hold than MCP_MAX_WAIT, and the texts say so", async () => {
+  await using served = await serveInstance({
+    env: { MCP_MAX_WAIT: "2" },
+    mcp: { progressIntervalMs: 500 },
+  });
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const { tools } = await mcp.client.listTools();
+  const tool = tools.find((t) => t.name === "get_feedback_result")!;
+  assert.doesNotMatch(tool.description!, /may hold up to/);
+  const { sessionId } = factsOf(
+    await mcp.client.callTool({ name: "interactive_feedback", arguments: { message: "Hm?" } }),
+  );
+  const updates: { progress: number }[] = [];
+  const result = await mcp.client.callTool(
+    { name: "get_feedback_result", arguments: { sessionId, wait: 30 } },
+    undefined,
+    { onprogress: (p) => void updates.push(p) },
+  );
+  assert.equal(factsOf(result).status, "pending", "returned at the 2 s cap, still open");
+  assert.ok(updates.length > 0, "progress was still sent while it held");
 });

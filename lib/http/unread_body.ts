@@ -11,8 +11,12 @@ import type { MiddlewareHandler } from "hono";
 export function discardUnreadBody(): MiddlewareHandler {
   return async (c, next) => {
     await next();
+    // An upgraded request (101, a WebSocket) has no body left to read: Deno then throws
+    // "Request closed" on `body`, which turned the upgrade into a 500 after the fact.
+    if (c.res.status === 101) return;
     const request = c.req.raw;
     const body = request.body;
-    if (body && !request.bodyUsed && !body.locked) await body.cancel().catch(() => {});
+    // Not awaited: a body the SDK cloned and never read does not settle its cancel.
+    if (body && !request.bodyUsed && !body.locked) void body.cancel().catch(() => {});
   };
 }

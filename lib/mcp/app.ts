@@ -1,28 +1,42 @@
 /**
- * The MCP endpoint (contract §6): Streamable HTTP, stateless. Every POST gets its own `McpServer`
- * and transport, built for the owner its bearer token names, so any instance can answer any
- * request and nothing outlives the request. Mounted at `/mcp` and `/sse` by `app.ts`.
+ * The MCP endpoint (contract §6): Streamable HTTP, stateless, both protocol eras. One SDK handler
+ * (`createMcpHandler`) per service answers 2026-07-28 requests (`server/discover`, per-request
+ * `_meta`, `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` checked against the body) and 2025
+ * requests (served per request, without sessions, as before). Every request gets its own
+ * `McpServer`, built for the owner its bearer token names from the tool catalog built once, so
+ * any instance can answer any request and nothing outlives the request. Mounted at `/mcp` and
+ * `/sse` by `app.ts`.
  *
- * Order of checks: Host/Origin (403), bearer token (401 with `WWW-Authenticate`), method (405:
- * a stateless server offers no standalone SSE stream for GET and has no session for DELETE), then
- * the SDK: Accept/Content-Type, body size (413 above `config.maxBodyBytes`), JSON and JSON-RPC
- * validity (400), batches.
+ * Order of checks: Host/Origin (403; the SDK does none), bearer token (401 with
+ * `WWW-Authenticate`; the SDK reads no header), method (405: a stateless server offers no
+ * standalone SSE stream for GET and has no session for DELETE), body size (413 above
+ * `config.maxBodyBytes`, read here once), params of known methods (-32602), then the SDK:
+ * Content-Type (415), JSON and JSON-RPC validity (400), protocol version and header–body agreement
+ * (400), Accept (406, 2025 era).
  * @module
  */
 import { Hono } from "hono";
-import { authenticateBearer, bearerChallenge } from "../auth/bearer.ts";
+import { authenticateBearer, bearerChallenge, bearerToken } from "../auth/bearer.ts";
 import { UnauthorizedError } from "../errors.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
 import { createHostCheck } from "./host_guard.ts";
-import { answerInvalidParams } from "./invalid_params.ts";
-import { WebStandardStreamableHTTPServerTransport } from "./sdk.ts";
-import { createFeedbackServer, createToolCatalog } from "./tools.ts";
+import { InFlight } from "./in_flight.ts";
+import { invalidParamsAnswer, isModernRequest, readJsonBody } from "./invalid_params.ts";
+import { type AuthInfo, createMcpHandler } from "./sdk.ts";
+import {
+  createFeedbackServer,
+  createToolCatalog,
+  type McpExtension,
+  type ToolCatalog,
+} from "./tools.ts";
 
 /** Options of {@link createMcpApp}. */
 export interface McpAppOptions {
   /** Time between progress notifications while a call waits (default 10 s). */
   progressIntervalMs?: number;
+  /** More surface on every per-request server (the MCP App), registered after the tools. */
+  extensions?: readonly McpExtension[];
   /**
    * TESTS ONLY: skip bearer-token authentication and act as this owner. It exists for the MCP
    * conformance suite, which cannot send headers. `app.ts` never passes it and no environment
@@ -34,11 +48,18 @@ export interface McpAppOptions {
 /** The default time between progress notifications. */
 export const DEFAULT_PROGRESS_INTERVAL_MS = 10_000;
 
+/**
+ * How long a shutdown lets the calls in flight finish before the SDK handler aborts them. Waits
+ * end at once when shutdown starts (the feedback service closes them), so this is only reached by
+ * a call stuck elsewhere.
+ */
+const SHUTDOWN_GRACE_MS = 2_000;
+
 const ALLOW = "POST";
 
 /** JSON-RPC error codes of transport-level refusals (JSON-RPC 2.0 §5.1; -32000… are ours). */
 const RPC_ERROR = {
-  /** Forbidden Host/Origin, method not allowed. */
+  /** Forbidden Host/Origin, method not allowed, shutting down. */
   refused: -32000,
   unauthorized: -32001,
   internal: -32603,
@@ -49,7 +70,29 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
   const { config, log } = services;
   const checkHost = createHostCheck(config.publicBaseUrl);
   const catalog = createToolCatalog(services);
-  const progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  const handler = createMcpHandler(serverFactory(catalog, options), {
+    // A 2026-07-28 call without a progress token would otherwise be answered as one JSON body,
+    // written only with the result: until then a client that went away is not noticed, and its
+    // wait would hold a KV watch to the end. A stream notices at once (SDK clients accept both).
+    responseMode: "sse",
+    legacy: "stateless",
+    maxRequestBodySize: config.maxBodyBytes,
+    // Refused requests land here too (a bad header, an unknown version): the client's mistake.
+    onerror: (error) => log.debug("mcp", describeError(error)),
+  });
+  const inFlight = new InFlight();
+  let closed = false;
+  // Shutdown reaches the handler through the shared services, as it reaches the WebSockets. By
+  // then the feedback service has ended every wait: let those calls deliver their answer ("still
+  // pending, call again") before the handler aborts whatever is left.
+  services.sockets.add({
+    stats: () => ({ sockets: inFlight.count, scopes: 0 }),
+    closeAll: async () => {
+      closed = true;
+      await inFlight.idle(SHUTDOWN_GRACE_MS);
+      await handler.close();
+    },
+  });
   const app = new Hono();
 
   app.all("/", async (c) => {
@@ -65,9 +108,15 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
     }
 
     let owner: string;
+    let token = "";
     try {
-      owner = options.unauthenticatedOwnerForTests ??
-        await authenticateBearer(services.verifyToken, request.headers.get("authorization"));
+      if (options.unauthenticatedOwnerForTests !== undefined) {
+        owner = options.unauthenticatedOwnerForTests;
+      } else {
+        const header = request.headers.get("authorization");
+        owner = await authenticateBearer(services.verifyToken, header);
+        token = bearerToken(header) ?? "";
+      }
     } catch (error) {
       if (!(error instanceof UnauthorizedError)) log.error("mcp auth failed", describeError(error));
       // Unlike REST, any `Authorization` header (another scheme too) earns `invalid_token` here:
@@ -93,39 +142,56 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
         headers: { Allow: ALLOW },
       });
     }
+    if (closed) return shuttingDown();
 
-    const server = createFeedbackServer(catalog, { owner, progressIntervalMs });
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined, // stateless
-      maxRequestBodySize: config.maxBodyBytes,
-    });
-    transport.onerror = (error) => log.debug("mcp transport", describeError(error));
-    const close = () => {
-      server.close().catch((error) => log.debug("mcp close", describeError(error)));
-    };
     try {
-      await server.connect(transport);
-      answerInvalidParams(transport);
-      const response = await transport.handleRequest(request);
-      if (!response.body) {
-        close();
-        return response;
+      const read = await readJsonBody(request, config.maxBodyBytes);
+      if (read.kind === "tooLarge") {
+        return jsonRpcError(413, {
+          code: RPC_ERROR.refused,
+          message: `Payload Too Large: Request body must not exceed ${config.maxBodyBytes} bytes`,
+        });
       }
-      // Closing the server aborts the calls still running (their `extra.signal`), which ends a
-      // wait and releases its watch and timers when the client goes away mid-stream.
-      return new Response(releaseWhenDone(response.body, close), {
-        status: response.status,
-        statusText: response.statusText,
-        headers: response.headers,
-      });
+      // The handler verifies nothing itself: it hands `authInfo` to the server factory.
+      const authInfo: AuthInfo = { token, clientId: owner, scopes: [] };
+      if (read.kind === "other") {
+        return inFlight.track(await handler.fetch(read.request, { authInfo }));
+      }
+      const invalid = invalidParamsAnswer(read.body, isModernRequest(request));
+      if (invalid) return Response.json(invalid);
+      return inFlight.track(await handler.fetch(request, { authInfo, parsedBody: read.body }));
     } catch (error) {
-      close();
+      if (closed) return shuttingDown();
       log.error("mcp request failed", describeError(error));
       return jsonRpcError(500, { code: RPC_ERROR.internal, message: "Internal error." });
     }
   });
 
   return app;
+}
+
+/** The SDK's factory: a fresh server per request, for the owner `authInfo.clientId` names. */
+function serverFactory(catalog: ToolCatalog, options: McpAppOptions) {
+  const progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
+  return ({ era, authInfo }: { era: "legacy" | "modern"; authInfo?: AuthInfo }) => {
+    // Our route always passes it; without it no tool may run for anyone.
+    if (!authInfo?.clientId) throw new Error("mcp: a request reached the SDK without an owner");
+    return createFeedbackServer(catalog, {
+      owner: authInfo.clientId,
+      era,
+      progressIntervalMs,
+      extensions: options.extensions,
+    });
+  };
+}
+
+/** The answer to a request that arrives while the instance shuts down: try another. */
+function shuttingDown(): Response {
+  return jsonRpcError(503, {
+    code: RPC_ERROR.refused,
+    message: "Service unavailable: this instance is shutting down; retry the request.",
+    headers: { "Retry-After": "1" },
+  });
 }
 
 /** The JSON-RPC error of a transport-level answer, and the headers that go with it. */
@@ -141,43 +207,5 @@ function jsonRpcError(status: number, answer: RpcErrorAnswer): Response {
   return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
     status,
     headers: { "Content-Type": "application/json", ...headers },
-  });
-}
-
-/**
- * Passes `body` through and calls `release` once: when it ends, or when the reader (the client)
- * goes away early.
- */
-function releaseWhenDone(
-  body: ReadableStream<Uint8Array>,
-  release: () => void,
-): ReadableStream<Uint8Array> {
-  let released = false;
-  const finished = () => {
-    if (!released) {
-      released = true;
-      release();
-    }
-  };
-  const reader = body.getReader();
-  return new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const { done, value } = await reader.read();
-        if (done) {
-          controller.close();
-          finished();
-        } else {
-          controller.enqueue(value);
-        }
-      } catch (error) {
-        controller.error(error);
-        finished();
-      }
-    },
-    async cancel(reason) {
-      finished();
-      await reader.cancel(reason).catch(() => {});
-    },
   });
 }

@@ -1,16 +1,12 @@
 /**
  * Requests whose params break the MCP schema of their method are answered here with JSON-RPC
- * `-32602 Invalid params`, naming the field, before the SDK sees them: the SDK (1.x) reports such
- * a schema failure as `-32603 Internal error` with its raw validation text, which tells a client
- * neither that the mistake is theirs nor which field it is.
+ * `-32602 Invalid params`, naming the field, before the SDK sees them: the SDK (2.4) still
+ * reports some such failures (`resources/read` among them) as `-32603 Internal error` with its raw
+ * validation text, which tells a client neither that the mistake is theirs nor which field it is.
+ * The body is read once here and handed to the SDK parsed.
  * @module
  */
-import {
-  ClientRequestSchema,
-  isJSONRPCRequest,
-  type JSONRPCMessage,
-  type WebStandardStreamableHTTPServerTransport,
-} from "./sdk.ts";
+import { ClientRequestSchema, isJsonContentType, readRequestBody } from "./sdk.ts";
 
 /** The schema of each request method the SDK knows, by method name. */
 const SCHEMA_BY_METHOD = new Map<string, (typeof ClientRequestSchema.options)[number]>(
@@ -19,9 +15,66 @@ const SCHEMA_BY_METHOD = new Map<string, (typeof ClientRequestSchema.options)[nu
 
 const INVALID_PARAMS = -32602;
 
+/** The first revision whose requests carry their own envelope (`server/discover`, no `initialize`). */
+const FIRST_MODERN_REVISION = "2026-07-28";
+
+/**
+ * Methods the 2026-07-28 revision retired: a modern request for one must get the SDK's `404` /
+ * `-32601`, which a params check here would hide behind a `-32602`.
+ */
+const RETIRED_IN_MODERN = new Set([
+  "initialize",
+  "logging/setLevel",
+  "resources/subscribe",
+  "resources/unsubscribe",
+]);
+
+/** Whether a request speaks the 2026-07-28 revision or later (its `MCP-Protocol-Version`). */
+export function isModernRequest(request: Request): boolean {
+  const version = request.headers.get("mcp-protocol-version");
+  // Revisions are dates, so they order as strings.
+  return version !== null && version >= FIRST_MODERN_REVISION;
+}
+
+/** A JSON-RPC error answer to one request. */
+export interface InvalidParamsAnswer {
+  jsonrpc: "2.0";
+  id: string | number;
+  error: { code: number; message: string };
+}
+
+/** What {@link readJsonBody} found. */
+export type BodyRead =
+  /** A JSON value: hand it to the SDK as `parsedBody`. */
+  | { kind: "parsed"; body: unknown }
+  /** Over the size limit: answer 413 (the rest of the body is left unread). */
+  | { kind: "tooLarge" }
+  /** Not JSON, no body, or another media type: the SDK answers it from this request. */
+  | { kind: "other"; request: Request };
+
+/**
+ * Reads the body of a JSON POST once, up to `maxBytes`. The request's body is read here and
+ * nowhere else: the SDK gets it parsed, or a copy of the text, so no clone of a body is left half
+ * read (a `tee` whose other branch is never read keeps the connection's body from being released).
+ */
+export async function readJsonBody(request: Request, maxBytes: number): Promise<BodyRead> {
+  // Another media type is the SDK's 415, answered before it reads anything.
+  if (!isJsonContentType(request.headers.get("content-type")) || !request.body) {
+    return { kind: "other", request };
+  }
+  const read = await readRequestBody(request, maxBytes);
+  if (read.tooLarge) return { kind: "tooLarge" };
+  try {
+    if (read.text !== "") return { kind: "parsed", body: JSON.parse(read.text) };
+  } catch {
+    // The SDK's parse error, from the same text.
+  }
+  return { kind: "other", request: new Request(request, { body: read.text }) };
+}
+
 /** Why `message` breaks its method's schema, or null when it does not (or is no request). */
-export function invalidParamsReason(message: JSONRPCMessage): string | null {
-  if (!isJSONRPCRequest(message)) return null;
+export function invalidParamsReason(message: unknown): string | null {
+  if (!isRequest(message)) return null;
   const schema = SCHEMA_BY_METHOD.get(message.method);
   if (!schema) return null; // unknown methods get the SDK's -32601
   const parsed = schema.safeParse(message);
@@ -32,17 +85,20 @@ export function invalidParamsReason(message: JSONRPCMessage): string | null {
 }
 
 /**
- * Makes `transport` answer requests with invalid params itself. Call after `server.connect`,
- * which installs the handler this wraps.
+ * The `-32602` answer to a body that is one request with invalid params, or null: the SDK
+ * answers everything else (batches too, whose members it checks itself).
  */
-export function answerInvalidParams(transport: WebStandardStreamableHTTPServerTransport): void {
-  const deliver = transport.onmessage;
-  transport.onmessage = (message, extra) => {
-    const reason = invalidParamsReason(message);
-    if (reason === null || !isJSONRPCRequest(message)) return deliver?.(message, extra);
-    transport.send(
-      { jsonrpc: "2.0", id: message.id, error: { code: INVALID_PARAMS, message: reason } },
-      { relatedRequestId: message.id },
-    ).catch(() => {}); // the client went away; nothing is left to answer
-  };
+export function invalidParamsAnswer(body: unknown, modern: boolean): InvalidParamsAnswer | null {
+  if (modern && isRequest(body) && RETIRED_IN_MODERN.has(body.method)) return null;
+  const reason = invalidParamsReason(body);
+  if (reason === null || !isRequest(body)) return null;
+  return { jsonrpc: "2.0", id: body.id, error: { code: INVALID_PARAMS, message: reason } };
+}
+
+/** A JSON-RPC request: a method and an id (a notification has no id and gets no answer). */
+function isRequest(value: unknown): value is { method: string; id: string | number } {
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return false;
+  const { jsonrpc, method, id } = value as Record<string, unknown>;
+  return jsonrpc === "2.0" && typeof method === "string" &&
+    (typeof id === "string" || (typeof id === "number" && Number.isInteger(id)));
 }

@@ -1,28 +1,23 @@
 /**
- * The MCP SDK pieces this project uses, re-exported with their types. Deno types the SDK's deep
- * imports (`…/server/mcp.js`) as `any` without a word; the `@ts-types` line above each export
- * points it at the matching declaration file, so every other module imports the SDK from here.
+ * The MCP SDK (v2, `@modelcontextprotocol/server`) pieces this project uses, in one place, so a
+ * later SDK change touches one import list. The v2 packages ship typed `exports`, so these are
+ * plain re-exports.
  * @module
  */
 
-// @ts-types="@modelcontextprotocol/sdk/server/mcp"
-export { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-// @ts-types="@modelcontextprotocol/sdk/server/webStandardStreamableHttp"
-export { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-// @ts-types="@modelcontextprotocol/sdk/client/index"
-export { Client } from "@modelcontextprotocol/sdk/client/index.js";
-// @ts-types="@modelcontextprotocol/sdk/client/streamableHttp"
-export { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
-export { ClientRequestSchema, isJSONRPCRequest } from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/types"
+export {
+  createMcpHandler,
+  isJsonContentType,
+  McpServer,
+  readRequestBody,
+} from "@modelcontextprotocol/server";
 export type {
+  AuthInfo,
   CallToolResult,
-  JSONRPCMessage,
-  ProgressNotification,
-  ServerNotification,
-  ServerRequest,
+  ClientCapabilities,
+  ServerContext,
   ToolAnnotations,
-} from "@modelcontextprotocol/sdk/types.js";
-// @ts-types="@modelcontextprotocol/sdk/shared/protocol"
-export type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+} from "@modelcontextprotocol/server";
+// The request schemas, to answer invalid params before the SDK does (see invalid_params.ts); the
+// server package depends on this exact core version and validates with the same schemas.
+export { ClientRequestSchema } from "@modelcontextprotocol/core";

@@ -18,7 +18,17 @@ export interface WaitCaps {
 }
 
 function capSentence(caps: WaitCaps): string {
-  return `A call holds at most ${caps.maxWait} s (larger waits are treated as ${caps.maxWait}); a client that sends a progressToken gets a progress notification every few seconds and may hold up to ${caps.withProgress} s.`;
+  const progress = caps.withProgress > caps.maxWait
+    ? ` and may hold up to ${caps.withProgress} s`
+    : "";
+  return `A call holds at most ${caps.maxWait} s (larger waits are treated as ${caps.maxWait}); a client that sends a progressToken gets a progress notification every few seconds${progress}.`;
+}
+
+/** "At most N s", and the longer hold a progress token earns when the deployment allows one. */
+function capClause(caps: WaitCaps): string {
+  return caps.withProgress > caps.maxWait
+    ? `At most ${caps.maxWait} s, or ${caps.withProgress} s with a progressToken`
+    : `At most ${caps.maxWait} s`;
 }
 
 /**
@@ -98,9 +108,13 @@ export const FIELD_DESCRIPTIONS = {
   timeout: "Seconds the question stays open before it expires unanswered.",
   metadata: "Any JSON object to keep with the question (returned with the answer).",
   waitCreate: (caps: WaitCaps) =>
-    `Seconds to hold this call waiting for the answer (default 0: return at once, then show the link and wait with get_feedback_result). The wait is shortened so that the call returns while the question is still open: it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s. At most ${caps.maxWait} s, or ${caps.withProgress} s with a progressToken.`,
+    `Seconds to hold this call waiting for the answer (default 0: return at once, then show the link and wait with get_feedback_result). The wait is shortened so that the call returns while the question is still open: it leaves half the timeout, at most ${CREATE_WAIT_MARGIN_MAX_SECONDS} s. ${
+      capClause(caps)
+    }.`,
   waitResult: (caps: WaitCaps) =>
-    `Seconds to wait for the answer (default 0). At most ${caps.maxWait} s, or ${caps.withProgress} s with a progressToken (progress notifications); larger values are treated as the cap.`,
+    `Seconds to wait for the answer (default 0). ${
+      capClause(caps)
+    }; larger values are treated as the cap.`,
   idempotencyKey:
     "Optional, 1-200 characters: calls with the same key return the same question for as long as it exists (whatever its status) instead of asking again; the same key with other arguments is refused. Without a key, the same arguments return the same question while it is still open.",
   sessionId: "The sessionId returned by interactive_feedback.",

@@ -1,10 +1,11 @@
 /**
- * The five feedback tools, registered on one `McpServer` per request for one authenticated owner.
- * Each tool is one entry of {@link FEEDBACK_TOOLS}: its name, what the agent sees (`tools/list`),
- * the rate budget a call spends, and a handler that calls the feedback service and answers with a
- * text for the agent plus `structuredContent`. Registration is the same for all of them: every
- * error becomes an `isError` result with a safe message (the SDK would otherwise echo a thrown
- * message verbatim).
+ * The five feedback tools, registered on one `McpServer` per request for one authenticated owner,
+ * in either protocol era. Each tool is one entry of {@link FEEDBACK_TOOLS}: its name, what the
+ * agent sees (`tools/list`), the rate budget a call spends, and a handler that calls the feedback
+ * service and answers with a text for the agent plus `structuredContent`. Registration is the same
+ * for all of them: every error becomes an `isError` result with a safe message (the SDK would
+ * otherwise echo a thrown message verbatim). More surface (the MCP App's resource and app-only
+ * tool) joins through {@link McpExtension}s.
  * @module
  */
 import type { z } from "zod";
@@ -36,10 +37,9 @@ import {
 } from "./schemas.ts";
 import {
   type CallToolResult,
+  type ClientCapabilities,
   McpServer,
-  type RequestHandlerExtra,
-  type ServerNotification,
-  type ServerRequest,
+  type ServerContext,
   type ToolAnnotations,
 } from "./sdk.ts";
 import {
@@ -55,19 +55,30 @@ import {
 import {
   checkProgressInterval,
   holdLimitSeconds,
-  MAX_PROGRESS_HOLD_SECONDS,
   type ProgressUpdate,
   waitForAnswer,
 } from "./wait.ts";
 
-/** The SDK's per-call extras: abort signal, progress token, notification sender. */
-export type ToolExtra = RequestHandlerExtra<ServerRequest, ServerNotification>;
+/**
+ * The SDK's per-call context: `mcpReq.signal` (aborted when the client cancels or goes away),
+ * `mcpReq._meta.progressToken`, `mcpReq.notify`, and on 2026-07-28 requests `mcpReq.envelope`.
+ */
+export type ToolExtra = ServerContext;
+
+/**
+ * The protocol era of a request: `modern` is 2026-07-28 (client identity and capabilities on
+ * every request, `server/discover`), `legacy` the 2025 revisions (served per request, without
+ * sessions).
+ */
+export type McpEra = "legacy" | "modern";
 
 /** What every handler acts with: the service, the owner, and the answers all tools share. */
 export interface ToolContext {
   readonly services: Services;
   /** The owner the bearer token names; every call acts for them only. */
   readonly owner: string;
+  /** The protocol era of the request being served. */
+  readonly era: McpEra;
   /** A single-session result: the text for the agent and the session's facts. */
   result(session: FeedbackSession, context: ResultContext): CallToolResult;
   /**
@@ -93,6 +104,11 @@ export interface ToolConfig<Input extends z.ZodObject> {
   outputSchema: z.ZodObject;
   /** The hints; the title is added from {@link ToolConfig.title}. */
   annotations: Omit<ToolAnnotations, "title">;
+  /**
+   * The tool's `_meta` in `tools/list`, passed to the SDK as is (e.g. an MCP App's
+   * `ui.resourceUri`).
+   */
+  _meta?: Record<string, unknown>;
 }
 
 /** What shapes the tools' texts and schemas: the session limits and how long a call may hold. */
@@ -334,8 +350,8 @@ export interface ToolCatalog {
 export function createToolCatalog(services: Services): ToolCatalog {
   const { feedback: limits, mcp } = services.config;
   const caps: WaitCaps = {
-    maxWait: holdLimitSeconds(mcp.maxWait, false),
-    withProgress: MAX_PROGRESS_HOLD_SECONDS,
+    maxWait: holdLimitSeconds(mcp, false),
+    withProgress: holdLimitSeconds(mcp, true),
   };
   const settings: ToolSettings = { limits, caps };
   return {
@@ -349,12 +365,37 @@ export function createToolCatalog(services: Services): ToolCatalog {
   };
 }
 
+/** What an {@link McpExtension} learns about the request its server will answer. */
+export interface McpExtensionContext {
+  readonly services: Services;
+  /** The owner the bearer token names. */
+  readonly owner: string;
+  readonly era: McpEra;
+  /**
+   * What the client declared it can do. Read it inside a handler, not while registering: the SDK
+   * learns it from the request after the server is built (2026-07-28 requests carry it in
+   * `_meta`; a 2025 request carries none, as its `initialize` was another request).
+   */
+  clientCapabilities(): ClientCapabilities | undefined;
+}
+
+/**
+ * Registers more surface on each per-request server, after the feedback tools (the MCP App's
+ * `ui://` resource and app-only tool). Called once per request: build schemas and read files once,
+ * outside it, as {@link createToolCatalog} does.
+ */
+export type McpExtension = (server: McpServer, context: McpExtensionContext) => void;
+
 /** Options of {@link createFeedbackServer}. */
 export interface ToolOptions {
   /** The owner the request's bearer token names. */
   owner: string;
+  /** The protocol era of the request (the SDK tells the factory). */
+  era: McpEra;
   /** Time between progress notifications while a call waits: at most 15 s (checked). */
   progressIntervalMs: number;
+  /** Registered after the tools of the catalog, in order. */
+  extensions?: readonly McpExtension[];
 }
 
 /** A fresh MCP server that acts for `options.owner`, with every tool of the catalog. */
@@ -372,6 +413,13 @@ export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions)
       (args, extra) => callTool(ctx, definition, { args, extra }),
     );
   }
+  const extensionContext: McpExtensionContext = {
+    services: catalog.services,
+    owner: options.owner,
+    era: options.era,
+    clientCapabilities: () => server.server.getClientCapabilities(),
+  };
+  for (const extend of options.extensions ?? []) extend(server, extensionContext);
   // The SDK advertises `listChanged: true` once tools are registered; a stateless server that
   // lives for one request can never send that notification, so say so.
   server.server.registerCapabilities({ tools: { listChanged: false } });
@@ -380,32 +428,33 @@ export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions)
 
 function toolContext(catalog: ToolCatalog, options: ToolOptions): ToolContext {
   const { services, caps } = catalog;
-  const { owner } = options;
+  const { owner, era } = options;
   const { publicBaseUrl } = services.config;
   return {
     services,
     owner,
+    era,
     result(session, context) {
       const facts = sessionFacts(session, publicBaseUrl);
       const text = sessionText(session, facts.feedbackUrl, context, caps.maxWait);
       return { content: [{ type: "text", text }], structuredContent: facts };
     },
     holdLimit(extra) {
-      return extra._meta?.progressToken === undefined ? caps.maxWait : caps.withProgress;
+      return extra.mcpReq._meta?.progressToken === undefined ? caps.maxWait : caps.withProgress;
     },
     wait(session, { waitMs, extra }) {
-      const token = extra._meta?.progressToken;
+      const token = extra.mcpReq._meta?.progressToken;
       const progress = token === undefined
         ? undefined
         : (update: ProgressUpdate) =>
-          extra.sendNotification({
+          extra.mcpReq.notify({
             method: "notifications/progress",
             params: { progressToken: token, ...update },
           });
       return waitForAnswer(services.feedback, session, {
         owner,
         waitMs,
-        signal: extra.signal,
+        signal: extra.mcpReq.signal,
         feedbackUrl: sessionFacts(session, publicBaseUrl).feedbackUrl,
         progress,
         progressIntervalMs: options.progressIntervalMs,

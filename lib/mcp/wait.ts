@@ -27,12 +27,15 @@ export const MAX_PROGRESS_INTERVAL_MS = 15_000;
 /**
  * How long one call may hold, in seconds: `maxWait` (`MCP_MAX_WAIT`) without a progress token,
  * since such a client hears nothing until the result and gives up at its own timeout; with one,
- * {@link MAX_PROGRESS_HOLD_SECONDS}, the notifications keeping it waiting.
+ * `progressHold` (`MCP_PROGRESS_HOLD`, by default the same), never past
+ * {@link MAX_PROGRESS_HOLD_SECONDS}.
  */
-export function holdLimitSeconds(maxWait: number, hasProgressToken: boolean): number {
-  return hasProgressToken
-    ? MAX_PROGRESS_HOLD_SECONDS
-    : Math.min(maxWait, MAX_PROGRESS_HOLD_SECONDS);
+export function holdLimitSeconds(
+  caps: { maxWait: number; progressHold: number },
+  hasProgressToken: boolean,
+): number {
+  const seconds = hasProgressToken ? Math.max(caps.maxWait, caps.progressHold) : caps.maxWait;
+  return Math.min(seconds, MAX_PROGRESS_HOLD_SECONDS);
 }
 
 /** Throws unless `ms` is a usable progress interval: positive, at most 15 s. */
