@@ -341,6 +341,8 @@ Deno.test(
     assert.deepEqual(names, [
       "cancel_feedback",
       "check_feedback_status",
+      "feedback_form_submit", // the inline form's app-only tools (mcp_app_test.ts)
+      "feedback_form_watch",
       "get_feedback_result",
       "interactive_feedback",
       "list_feedback_sessions",
@@ -367,9 +369,6 @@ const NO_LOGGING = "this server sends no log messages, so it declares no logging
 const NO_SUBSCRIPTIONS = "this server has no resources that change, so no subscriptions";
 const STATELESS =
   "asks for a session ID; this server is stateless by design (any instance answers any request)";
-/** Until the MCP App lands (issue 10), this server has no resources at all; then these pass. */
-const NO_RESOURCES_YET =
-  "this server has no resources until the MCP App's ui:// resource is registered (issue 10)";
 
 /** Scenarios of the 2025-11-25 era that do not apply, whole. */
 const NOT_APPLICABLE_2025: Record<string, string> = {
@@ -388,7 +387,6 @@ const NOT_APPLICABLE_2025: Record<string, string> = {
   "elicitation-sep1034-defaults": FIXTURE_TOOLS,
   "elicitation-sep1330-enums": FIXTURE_TOOLS,
   "server-sse-multiple-streams": STATELESS,
-  "resources-list": NO_RESOURCES_YET,
   "resources-read-text": FIXTURE_RESOURCES,
   "resources-read-binary": FIXTURE_RESOURCES,
   "resources-templates-read": FIXTURE_RESOURCES,
@@ -415,20 +413,15 @@ const NOT_APPLICABLE_2026: Record<string, string> = {
   "tools-call-mixed-content": FIXTURE_TOOLS,
   "tools-call-error": FIXTURE_TOOLS,
   "tools-call-with-progress": FIXTURE_TOOLS,
-  "resources-list": NO_RESOURCES_YET,
   "resources-read-text": FIXTURE_RESOURCES,
   "resources-read-binary": FIXTURE_RESOURCES,
   "resources-templates-read": FIXTURE_RESOURCES,
-  "sep-2164-resource-not-found:sep-2164-error-code": NO_RESOURCES_YET,
-  "sep-2164-resource-not-found:sep-2164-data-uri": NO_RESOURCES_YET,
   "prompts-list": NO_PROMPTS,
   "prompts-get-simple": NO_PROMPTS,
   "prompts-get-with-args": NO_PROMPTS,
   "prompts-get-embedded-resource": NO_PROMPTS,
   "prompts-get-with-image": NO_PROMPTS,
   "caching:sep-2549-prompts-list-caching-hints": NO_PROMPTS,
-  "caching:sep-2549-resources-list-caching-hints": NO_RESOURCES_YET,
-  "caching:sep-2549-resources-templates-list-caching-hints": NO_RESOURCES_YET,
   "input-required-result-basic-elicitation": FIXTURE_TOOLS,
   "input-required-result-basic-sampling": FIXTURE_TOOLS,
   "input-required-result-basic-list-roots": FIXTURE_TOOLS,

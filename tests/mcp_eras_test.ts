@@ -121,7 +121,7 @@ for (const [name, mode, era] of MODES) {
     assert.equal(mcp.client.getProtocolEra(), era);
 
     const { tools } = await mcp.client.listTools();
-    assert.equal(tools.length, 5);
+    assert.equal(tools.length, 7, "five tools and the inline form's two app-only ones");
     const ask = tools.find((t) => t.name === "interactive_feedback");
     assert.equal(ask?.annotations?.title, "Ask the user");
     assert.equal(ask?.outputSchema?.type, "object");
@@ -308,7 +308,7 @@ Deno.test("an extension registers on every per-request server and learns the own
   const { result } = await answerOf(await legacyPost(served.mcpUrl, token, "tools/list"));
   const tool = result.tools.find((t: Json) => t.name === "whoami");
   assert.deepEqual(tool._meta, { ui: { resourceUri: "ui://test/view.html" } });
-  assert.equal(result.tools.length, 6);
+  assert.equal(result.tools.length, 8, "five tools, the inline form's two, and whoami");
 });
 
 Deno.test("at shutdown a 2026-07-28 wait ends with its answer so far, and later requests are told to retry elsewhere", async () => {

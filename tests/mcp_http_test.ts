@@ -273,7 +273,7 @@ Deno.test("a batch of requests is answered message by message", async () => {
   const messages = await messagesOf(res);
   assert.deepEqual(messages.map((m) => m.id).sort(), [1, 2]);
   const list = messages.find((m) => m.id === 1)!.result as { tools: unknown[] };
-  assert.equal(list.tools.length, 5);
+  assert.equal(list.tools.length, 7, "five tools and the inline form's two app-only ones");
 
   const withInit = await post(served.mcpUrl, [initialize(1), {
     jsonrpc: "2.0",

@@ -17,6 +17,16 @@ import type { CallToolResult } from "../lib/mcp/sdk.ts";
 import { createFeedbackServer, createToolCatalog } from "../lib/mcp/tools.ts";
 import { eventually } from "./_wait.ts";
 
+/**
+ * The tools an agent sees: hosts keep the inline form's app-only tools (`visibility: ["app"]`,
+ * tested in mcp_app_test.ts) to the form.
+ */
+function agentTools<T extends { _meta?: Record<string, unknown> }>({ tools }: { tools: T[] }) {
+  return tools.filter((t) =>
+    !(t._meta?.ui as { visibility?: string[] } | undefined)?.visibility?.includes("app")
+  );
+}
+
 const TOOL_NAMES = [
   "cancel_feedback",
   "check_feedback_status",
@@ -39,7 +49,7 @@ const factsOf = (result: unknown) => (result as CallToolResult).structuredConten
 Deno.test("tools/list shows the five tools with input and output schemas and annotations", async () => {
   await using served = await serveInstance();
   await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
-  const { tools } = await mcp.client.listTools();
+  const tools = agentTools(await mcp.client.listTools());
   assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_NAMES);
   for (const tool of tools) {
     assert.ok(tool.description && tool.description.length > 40, `${tool.name} has a description`);
@@ -528,7 +538,7 @@ Deno.test("the client going away ends the wait and releases the watch and timers
 Deno.test("the same tools answer at /sse for configs written for upstream's URL", async () => {
   await using served = await serveInstance();
   await using mcp = await connectClient(`${served.origin}/sse`, await tokenFor(randomOwner()));
-  const { tools } = await mcp.client.listTools();
+  const tools = agentTools(await mcp.client.listTools());
   assert.deepEqual(tools.map((t) => t.name).sort(), TOOL_NAMES);
 });
 

@@ -32,6 +32,7 @@ export function interactiveFeedbackInput(limits: FeedbackLimits, caps: WaitCaps)
     wait: waitSeconds(D.waitCreate(caps)),
     // Its length (1-200) is the service's rule, as REST's `Idempotency-Key` header is.
     idempotencyKey: z.string().optional().describe(D.idempotencyKey),
+    askInClient: z.boolean().optional().describe(D.askInClient),
   });
 }
 

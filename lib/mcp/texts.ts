@@ -117,6 +117,8 @@ export const FIELD_DESCRIPTIONS = {
     }; larger values are treated as the cap.`,
   idempotencyKey:
     "Optional, 1-200 characters: calls with the same key return the same question for as long as it exists (whatever its status) instead of asking again; the same key with other arguments is refused. Without a key, the same arguments return the same question while it is still open.",
+  askInClient:
+    "Opt-in (default false): also show the question as a form inside your MCP client, when the client supports form elicitation (protocol 2026-07-28); the answer then comes back in this same call. The question is still created and its link still works; clients that cannot show the form get the link as usual. Leave it off unless the user wants to answer in the client: a form shown there stays open even when the user answers on the page first.",
   sessionId: "The sessionId returned by interactive_feedback.",
   status: "Only questions in this state.",
   limit: "How many questions to return (1-50, default 10, newest first).",
@@ -398,4 +400,23 @@ export const ERROR_TEXTS = {
     "An internal error occurred. Try the same call once more; if it fails again, tell the user that the feedback service is not working and continue without it.",
   unavailable: (seconds: number) =>
     `The feedback service is briefly unavailable (its storage did not answer), so this call did not complete. Wait ${seconds} seconds, then make the same call again. If it keeps failing for a minute, tell the user that the feedback service is not working and continue without it.`,
+} as const;
+
+/** Texts of the in-client form (`askInClient`, ask_in_client.ts). */
+export const ASK_IN_CLIENT_TEXTS = {
+  choiceTitle: "Your choice",
+  choicesTitle: "Your choices",
+  freeTextTitle: "Your answer",
+  alsoOnPage: (url: string) => `You can also answer on this page: ${url}`,
+  answeredInClient: "The user answered in the form shown by your client; the answer is stored.",
+  answeredOnPage: (url: string) =>
+    `The user answered on the page (${url}) before the form in your client was sent: that first answer is kept, and the one from the form was not stored.`,
+  notAnswered: (action: string, url: string) =>
+    `The user closed the form in your client without answering (${action}). The question stays open and can still be answered on the page: ${url}`,
+  invalid: (reason: string, url: string) =>
+    `The answer from the form in your client was not stored: ${reason}. The question stays open and can still be answered on the page: ${url}`,
+  late:
+    "The form in your client stayed open too long, so its answer was not stored. The question itself is unaffected.",
+  badState:
+    "The form's answer was refused: it does not belong to this question. Nothing was stored. Call get_feedback_result with the question's sessionId to check it.",
 } as const;

@@ -23,7 +23,13 @@ import { parseSessionId } from "../feedback/model.ts";
 import { preview } from "../feedback/present.ts";
 import { describeError } from "../log.ts";
 import type { Services } from "../services.ts";
+import {
+  feedbackAppResultMeta,
+  feedbackAppToolMeta,
+  registerFeedbackApp,
+} from "./app/feedback_app.ts";
 import { isUnavailable, logUnavailable, retryAfterOf } from "../storage_guard.ts";
+import { type AskInClient, type AskResult, createAskInClient } from "./ask_in_client.ts";
 import { ownerSubject } from "../rate_limit.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version.ts";
 import {
@@ -79,6 +85,10 @@ export interface ToolContext {
   readonly owner: string;
   /** The protocol era of the request being served. */
   readonly era: McpEra;
+  /** The opt-in in-client form of `interactive_feedback` (`askInClient`). */
+  readonly askInClient: AskInClient;
+  /** What the client declared it can do (read inside a handler; see McpExtensionContext). */
+  clientCapabilities(): ClientCapabilities | undefined;
   /** A single-session result: the text for the agent and the session's facts. */
   result(session: FeedbackSession, context: ResultContext): CallToolResult;
   /**
@@ -126,8 +136,16 @@ export interface ToolDefinition<Input extends z.ZodObject> {
   bucket: "create" | "read";
   /** The session a call names, for the answer when it does not exist. */
   sessionIdOf?(args: z.output<Input>): string;
-  /** Runs one call; whatever it throws becomes a safe `isError` result. */
-  handler(ctx: ToolContext, args: z.output<Input>, extra: ToolExtra): Promise<CallToolResult>;
+  /**
+   * Shows the inline feedback form (the MCP App, `lib/mcp/app/`): the definition names its
+   * `ui://` resource, and its single-session results carry the form's state in `_meta`.
+   */
+  showsForm?: true;
+  /**
+   * Runs one call; whatever it throws becomes a safe `isError` result. Only `interactive_feedback`
+   * with `askInClient` answers `input_required` (the in-client form).
+   */
+  handler(ctx: ToolContext, args: z.output<Input>, extra: ToolExtra): Promise<AskResult>;
 }
 
 /** Types a definition's handler from its input schema. */
@@ -154,8 +172,14 @@ const interactiveFeedback = defineTool({
     },
   }),
   bucket: "create",
+  showsForm: true,
   async handler(ctx, args, extra) {
-    const { wait: requested = 0, idempotencyKey, ...input } = args;
+    const { wait: requested = 0, idempotencyKey, askInClient, ...input } = args;
+    // Opt-in form shown in the client (ask_in_client.ts); otherwise, and where the client cannot
+    // show one, the link.
+    const inClient = askInClient ? ctx.askInClient.mode(ctx, extra) : "unsupported";
+    // The retry carrying the form's answer: the question exists, never create another.
+    if (inClient === "answer") return await ctx.askInClient.resume(ctx, input, extra);
     let created: FeedbackSession;
     let reused: boolean;
     try {
@@ -172,6 +196,7 @@ const interactiveFeedback = defineTool({
       return textResult(ERROR_TEXTS.tooManyPending(cap));
     }
     if (created.status !== "pending") return ctx.result(created, { kind: "status" });
+    if (inClient === "ask") return await ctx.askInClient.ask(ctx, created, extra);
     // Return while the question is still open, so the agent can still show the link, and before
     // the client gives up on the call.
     const createLimit = maxCreateWaitSeconds((created.expiresAt - created.createdAt) / 1000);
@@ -222,6 +247,7 @@ const getFeedbackResult = defineTool({
   }),
   bucket: "read",
   sessionIdOf: (args) => args.sessionId,
+  showsForm: true,
   async handler(ctx, args, extra) {
     const id = parseSessionId(args.sessionId);
     const waitSeconds = Math.min(args.wait ?? 0, ctx.holdLimit(extra));
@@ -343,6 +369,8 @@ export interface ToolCatalog {
   /** How long a call may hold, from `MCP_MAX_WAIT`. */
   caps: WaitCaps;
   instructions: string;
+  /** The in-client form, its `requestState` key shared by every instance (from `JWT_SECRET`). */
+  askInClient: AskInClient;
   tools: { definition: ToolDefinition<z.ZodObject>; config: ToolConfig<z.ZodObject> }[];
 }
 
@@ -358,10 +386,16 @@ export function createToolCatalog(services: Services): ToolCatalog {
     services,
     caps,
     instructions: serverInstructions(caps),
-    tools: FEEDBACK_TOOLS.map((definition) => ({
-      definition,
-      config: definition.config(settings),
-    })),
+    askInClient: createAskInClient(services.config.jwt.secret),
+    tools: FEEDBACK_TOOLS.map((definition) => {
+      const config = definition.config(settings);
+      return {
+        definition,
+        config: definition.showsForm
+          ? { ...config, _meta: { ...config._meta, ...feedbackAppToolMeta() } }
+          : config,
+      };
+    }),
   };
 }
 
@@ -380,9 +414,9 @@ export interface McpExtensionContext {
 }
 
 /**
- * Registers more surface on each per-request server, after the feedback tools (the MCP App's
- * `ui://` resource and app-only tool). Called once per request: build schemas and read files once,
- * outside it, as {@link createToolCatalog} does.
+ * Registers more surface on each per-request server, after the feedback tools and the inline
+ * form (the MCP App of `lib/mcp/app/`, always registered). Called once per request: build
+ * schemas and read files once, outside it, as {@link createToolCatalog} does.
  */
 export type McpExtension = (server: McpServer, context: McpExtensionContext) => void;
 
@@ -403,30 +437,52 @@ export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions)
   checkProgressInterval(options.progressIntervalMs);
   const server = new McpServer(
     { name: SERVICE_NAME, version: SERVICE_VERSION },
-    { instructions: catalog.instructions },
+    // A tampered, expired or other owner's `requestState` is refused (-32602) before any handler.
+    { instructions: catalog.instructions, requestState: { verify: catalog.askInClient.verify } },
   );
-  const ctx = toolContext(catalog, options);
-  for (const { definition, config } of catalog.tools) {
-    server.registerTool(
-      definition.name,
-      { ...config, annotations: { title: config.title, ...config.annotations } },
-      (args, extra) => callTool(ctx, definition, { args, extra }),
-    );
-  }
   const extensionContext: McpExtensionContext = {
     services: catalog.services,
     owner: options.owner,
     era: options.era,
     clientCapabilities: () => server.server.getClientCapabilities(),
   };
-  for (const extend of options.extensions ?? []) extend(server, extensionContext);
+  const ctx = toolContext(catalog, options, extensionContext.clientCapabilities);
+  const formCtx = withFormResults(ctx, extensionContext);
+  for (const { definition, config } of catalog.tools) {
+    const toolCtx = definition.showsForm ? formCtx : ctx;
+    server.registerTool(
+      definition.name,
+      { ...config, annotations: { title: config.title, ...config.annotations } },
+      (args, extra) => callTool(toolCtx, definition, { args, extra }),
+    );
+  }
+  // The form's resource and app-only tools always: the definitions above name the resource.
+  for (const extend of [registerFeedbackApp, ...(options.extensions ?? [])]) {
+    extend(server, extensionContext);
+  }
   // The SDK advertises `listChanged: true` once tools are registered; a stateless server that
   // lives for one request can never send that notification, so say so.
   server.server.registerCapabilities({ tools: { listChanged: false } });
   return server;
 }
 
-function toolContext(catalog: ToolCatalog, options: ToolOptions): ToolContext {
+/** `ctx` whose single-session results also carry the inline form's state in `_meta`. */
+function withFormResults(ctx: ToolContext, form: McpExtensionContext): ToolContext {
+  return {
+    ...ctx,
+    result(session, context) {
+      const result = ctx.result(session, context);
+      const meta = feedbackAppResultMeta(form, session);
+      return meta ? { ...result, _meta: { ...result._meta, ...meta } } : result;
+    },
+  };
+}
+
+function toolContext(
+  catalog: ToolCatalog,
+  options: ToolOptions,
+  clientCapabilities: () => ClientCapabilities | undefined,
+): ToolContext {
   const { services, caps } = catalog;
   const { owner, era } = options;
   const { publicBaseUrl } = services.config;
@@ -434,6 +490,8 @@ function toolContext(catalog: ToolCatalog, options: ToolOptions): ToolContext {
     services,
     owner,
     era,
+    askInClient: catalog.askInClient,
+    clientCapabilities,
     result(session, context) {
       const facts = sessionFacts(session, publicBaseUrl);
       const text = sessionText(session, facts.feedbackUrl, context, caps.maxWait);
@@ -471,7 +529,7 @@ async function callTool<Input extends z.ZodObject>(
   ctx: ToolContext,
   tool: ToolDefinition<Input>,
   call: { args: z.output<Input>; extra: ToolExtra },
-): Promise<CallToolResult> {
+): Promise<AskResult> {
   try {
     await ctx.services.rateLimiter.enforce(tool.bucket, ownerSubject(ctx.owner));
     return await tool.handler(ctx, call.args, call.extra);

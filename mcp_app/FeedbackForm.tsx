@@ -1,0 +1,234 @@
+/**
+ * The inline form's markup: the question, then the form while the session is open, or the view
+ * of its outcome (thanks, answered elsewhere, expired, withdrawn), or why the form cannot answer.
+ * The same elements and classes as the feedback page (`islands/FeedbackApp.tsx`), so the page's
+ * stylesheet styles both alike.
+ * @module
+ */
+import type { JSX } from "preact";
+import { useEffect, useRef, useState } from "preact/hooks";
+import { format } from "../lib/i18n.ts";
+import { codePointLength } from "../lib/text.ts";
+import { AnswerSummary, formatRemaining } from "../islands/FeedbackApp.tsx";
+import type { FormController } from "./controller.ts";
+import type { FormStrings } from "./strings.ts";
+
+/** Under a minute left, the countdown is styled as urgent (as on the page). */
+const SOON_MS = 60_000;
+
+/** The whole form. */
+export function FeedbackForm({ form }: { form: FormController }): JSX.Element {
+  const t = form.t.value;
+  const view = form.view.value;
+  const state = form.state.value;
+  const preview = form.problem.value === "noQuestion" ? null : form.preview.value;
+  const title = state?.title ?? preview?.title ?? t.defaultTitle;
+
+  // The sandbox opens no link itself: every link in the question goes through the host.
+  const onMessageClick = (event: MouseEvent) => {
+    const link = (event.target as Element | null)?.closest?.("a[href]");
+    if (!link) return;
+    event.preventDefault();
+    form.openLink((link as HTMLAnchorElement).href);
+  };
+
+  return (
+    <main class="card feedback" data-page="feedback-form">
+      <h1 class="question-title">{title}</h1>
+      {state
+        ? (
+          <div
+            class="message"
+            onClick={onMessageClick}
+            // Rendered by the server with the page's renderer: raw HTML off, links vetted.
+            dangerouslySetInnerHTML={{ __html: state.questionHtml }}
+          />
+        )
+        : preview && <div class="message preview">{preview.message}</div>}
+      {view === "loading" && <p class="form-note" data-view="loading">{t.formWaiting}</p>}
+      {view === "unavailable" && <Unavailable form={form} t={t} />}
+      {view === "form" && <AnswerForm form={form} t={t} />}
+      {view === "outcome" && <Outcome form={form} t={t} />}
+    </main>
+  );
+}
+
+/** Why the form cannot answer, with the page's link when there is one. */
+function Unavailable({ form, t }: { form: FormController; t: FormStrings }): JSX.Element {
+  const url = form.pageUrl.value;
+  const problem = form.problem.value;
+  const text = problem === "refused"
+    ? t.formRefused
+    : problem === "noQuestion"
+    ? t.formNoQuestion
+    : t.errorUnsupported;
+  return (
+    <section class="answer" data-view="unavailable" data-problem={problem ?? undefined}>
+      <p class="error" role="alert">{text}</p>
+      {url && problem !== "noQuestion" && (
+        <p>
+          <a
+            href={url}
+            onClick={(event) => {
+              event.preventDefault();
+              form.openLink(url);
+            }}
+          >
+            {t.formOpenPage}
+          </a>
+        </p>
+      )}
+    </section>
+  );
+}
+
+/** The time left on the server's clock, ticking once a second while the form is shown. */
+function Countdown(
+  { expiresAt, offset, t }: { expiresAt: number; offset: number; t: FormStrings },
+): JSX.Element {
+  const [now, setNow] = useState(() => Date.now() + offset);
+  useEffect(() => {
+    const tick = () => setNow(Date.now() + offset);
+    tick();
+    const timer = setInterval(tick, 1000);
+    return () => clearInterval(timer);
+  }, [offset]);
+  const remaining = expiresAt - now;
+  return (
+    <div class="meta">
+      <p class={remaining < SOON_MS ? "countdown soon" : "countdown"} role="timer">
+        {remaining > 0 ? format(t.timeLeft, { time: formatRemaining(remaining) }) : t.closingNow}
+      </p>
+    </div>
+  );
+}
+
+/** The options, the free text and the submit, as on the page. */
+function AnswerForm({ form, t }: { form: FormController; t: FormStrings }): JSX.Element {
+  const state = form.state.value!;
+  const errorRef = useRef<HTMLDivElement>(null);
+  const error = form.error.value;
+  const busy = form.busy.value;
+  useEffect(() => {
+    if (error) errorRef.current?.focus();
+  }, [error]);
+
+  const count = codePointLength(form.text.value.trim());
+  const over = count - state.maxFreeTextLength;
+  const hasOptions = state.options.length > 0;
+  return (
+    <section class="answer" data-view="form">
+      <Countdown expiresAt={state.expiresAt} offset={form.clockOffset.value} t={t} />
+      {/* No <form>: a host's sandbox (no `allow-forms`) blocks its submit event outright. */}
+      <div class="form">
+        {hasOptions && (
+          <fieldset class="options">
+            <legend>{state.multiSelect ? t.optionsLegendMulti : t.optionsLegendSingle}</legend>
+            {state.options.map((option) => (
+              <label class="option" key={option}>
+                <input
+                  type={state.multiSelect ? "checkbox" : "radio"}
+                  name="selectedOptions"
+                  value={option}
+                  checked={form.selected.value.includes(option)}
+                  onClick={(event) => {
+                    // Radios cannot be unticked natively; a second click on one clears it.
+                    if (!state.multiSelect && form.selected.peek().includes(option)) {
+                      event.preventDefault();
+                    }
+                    form.toggle(option);
+                  }}
+                />
+                <span class="option-text">{option}</span>
+              </label>
+            ))}
+          </fieldset>
+        )}
+        {state.allowFreeText && (
+          <div class="field">
+            <label for="freeText">
+              {hasOptions ? t.freeTextLabelWithOptions : t.freeTextLabel}
+            </label>
+            <textarea
+              id="freeText"
+              name="freeText"
+              rows={hasOptions ? 3 : 5}
+              aria-describedby="counter"
+              aria-invalid={over > 0 ? "true" : undefined}
+              value={form.text.value}
+              onInput={(event) => form.edit(event.currentTarget.value)}
+            />
+            <p id="counter" class={over > 0 ? "counter over" : "counter"}>
+              {over > 0
+                ? format(t.counterOver, { over })
+                : format(t.counter, { count, max: state.maxFreeTextLength })}
+            </p>
+          </div>
+        )}
+        <div class="error" role="alert" ref={errorRef} tabIndex={-1}>{error}</div>
+        <div class="actions">
+          <button
+            type="button"
+            class="primary"
+            disabled={busy}
+            aria-busy={busy ? "true" : undefined}
+            onClick={() => void form.submit()}
+          >
+            {busy ? t.sending : t.submit}
+          </button>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+/** The outcome (`data-view` is `thanks`, `answered`, `expired` or `cancelled`). */
+function Outcome({ form, t }: { form: FormController; t: FormStrings }): JSX.Element {
+  const state = form.state.value!;
+  const headingRef = useRef<HTMLHeadingElement>(null);
+  const answer = state.answer;
+  const view = state.status === "completed"
+    ? form.sentHere.value ? "thanks" : "answered"
+    : state.status;
+  const [title, body] = view === "thanks"
+    ? [t.thankYouTitle, t.formThankYouBody] // the page's says "close this page"
+    : view === "answered"
+    ? [t.answeredTitle, form.news.value || !answer ? t.answeredLive : t.answeredBody]
+    : view === "expired"
+    ? [t.expiredTitle, t.expiredBody]
+    : [t.cancelledTitle, t.cancelledBody];
+  // A change of view moves focus to its heading, so a screen reader reads what happened.
+  useEffect(() => headingRef.current?.focus(), [view]);
+  return (
+    <section class={`outcome outcome-${view}`} data-view={view} aria-labelledby="outcome-title">
+      <h2 id="outcome-title" ref={headingRef} tabIndex={-1} aria-live="polite">
+        <span class="outcome-icon" aria-hidden="true">
+          {view === "thanks" || view === "answered"
+            ? "✓"
+            : view === "expired"
+            ? <HourglassIcon />
+            : "⊘"}
+        </span>
+        {title}
+      </h2>
+      <p>{body}</p>
+      {(view === "thanks" || view === "answered") && answer && (
+        <AnswerSummary answer={answer} messages={t} />
+      )}
+    </section>
+  );
+}
+
+/** Drawn as on the page, rather than the ⌛ character that many fonts lack. */
+function HourglassIcon(): JSX.Element {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor">
+      <path
+        d="M6 2h12M6 22h12M7 2v4l5 6-5 6v4M17 2v4l-5 6 5 6v4"
+        stroke-width="2"
+        stroke-linecap="round"
+        stroke-linejoin="round"
+      />
+    </svg>
+  );
+}

@@ -1,0 +1,347 @@
+/**
+ * The feedback form as an MCP App in real Chromium (Debian's `/usr/bin/chromium`, driven by
+ * playwright-core): a test page acts as the host (ext-apps `AppBridge` + `PostMessageTransport`,
+ * an MCP SDK v2 client of our real server, see `_mcp_app_host.ts`) and shows each tool result's
+ * view in an iframe with `sandbox="allow-scripts"`, the form's document as `srcdoc` and the
+ * strict CSP the MCP Apps spec gives views by default. The human answers in the iframe and the
+ * waiting agent gets the answer; answers on the web page and the iframe turns to "answered
+ * somewhere else". Screenshots (light/dark × en/zh × 390/1200 px) go to `artifacts/screenshots/`.
+ */
+import assert from "node:assert/strict";
+import { chromium, type FrameLocator, type Page } from "playwright-core";
+import { readAppPayload } from "../lib/mcp/app/protocol.ts";
+import { randomOwner, tokenFor } from "./_helpers.ts";
+import { connectAppClient, serveAppInstance } from "./_mcp_app_fixture.ts";
+import { eventually } from "./_wait.ts";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+  "--no-first-run",
+];
+const SCREENSHOTS = new URL("../artifacts/screenshots/", import.meta.url);
+const WAIT = { timeout: 15_000 };
+const HOST_PATH = "/__test-host";
+
+const HOST_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MCP Apps test host</title>
+<link rel="icon" href="data:,">
+<style>
+  :root { color-scheme: light; font: 15px/1.5 system-ui, sans-serif; }
+  [data-theme="dark"] { color-scheme: dark; }
+  body { margin: 0; padding: 12px; background: #f4f4f5; color: #18181b; }
+  [data-theme="dark"] body { background: #1f1f23; color: #e4e4e7; }
+  header { font-size: 13px; opacity: 0.7; margin: 0 0 10px; }
+  .turn { margin: 0 0 12px; }
+  iframe { display: block; width: 100%; height: 80px; border: 0; }
+</style>
+</head>
+<body>
+<header>Test host · MCP Apps</header>
+<main id="chat"></main>
+<script type="module" src="${HOST_PATH}.js"></script>
+</body>
+</html>`;
+
+/** Bundles the host script for the browser, as `deno task build` bundles the islands. */
+async function bundleHost(): Promise<string> {
+  const output = await Deno.makeTempFile({ suffix: ".js" });
+  try {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--platform=browser",
+        "--minify",
+        "--output",
+        output,
+        "tests/_mcp_app_host.ts",
+      ],
+      cwd: new URL("../", import.meta.url).pathname,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+    return await Deno.readTextFile(output);
+  } finally {
+    await Deno.remove(output).catch(() => {});
+  }
+}
+
+/** What the host page exposes (see `_mcp_app_host.ts`). */
+interface TestHost {
+  modelTools: string[];
+  appOnlyTools: string[];
+  callAndShow(name: string, args: Record<string, unknown>): Promise<{ result: ToolResult }>;
+  setTheme(theme: "light" | "dark"): void;
+  openedLinks: string[];
+}
+
+interface ToolResult {
+  content: unknown;
+  structuredContent?: { sessionId: string; feedbackUrl: string };
+  _meta?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** Shows a tool's result in a new view; returns the result and the view's frame. */
+async function show(
+  page: Page,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<{ result: ToolResult; frame: FrameLocator }> {
+  const index = await page.locator("iframe").count();
+  const { result } = await page.evaluate(
+    ([tool, input]) =>
+      (globalThis as unknown as { testHost: TestHost }).testHost.callAndShow(tool, input),
+    [name, args] as const,
+  );
+  return { result, frame: page.frameLocator("iframe").nth(index) };
+}
+
+/** Resolves once the host has sized the view to its content (the view reports its height). */
+async function sized(page: Page, frame: FrameLocator, index: number): Promise<void> {
+  await eventually(async () => {
+    const content = await frame.locator("html").evaluate((html) =>
+      Math.ceil(html.getBoundingClientRect().height)
+    );
+    const given = await page.evaluate(
+      (i) => document.querySelectorAll("iframe")[i].getBoundingClientRect().height,
+      index,
+    );
+    return Math.abs(content - given) < 1;
+  }, "the host sized the view to its content");
+}
+
+/** The host's theme changes (its page, and the context it gives every view). */
+async function setTheme(page: Page, theme: "light" | "dark"): Promise<void> {
+  await page.evaluate(
+    (next) => (globalThis as unknown as { testHost: TestHost }).testHost.setTheme(next),
+    theme,
+  );
+}
+
+async function screenshot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: new URL(name, SCREENSHOTS).pathname, fullPage: true });
+}
+
+const QUESTION = {
+  title: "Release 2.4",
+  message:
+    "Should we **ship** the release today? CI is green; see [the changelog](https://example.com/changelog).",
+  predefinedOptions: ["Ship it", "Wait a day", "Cancel"],
+  multiSelect: true,
+  timeout: 600,
+};
+
+const QUESTION_ZH = {
+  title: "发布 2.4 版本",
+  message: "今天要**发布**吗？CI 已通过，详见[更新日志](https://example.com/changelog)。",
+  predefinedOptions: ["立即发布", "等一天", "取消"],
+  multiSelect: false,
+  timeout: 600,
+};
+
+Deno.test("the feedback form works as an MCP App in a real browser", async (t) => {
+  const hostScript = await bundleHost();
+  const pages = {
+    [HOST_PATH]: () => new Response(HOST_PAGE, { headers: { "content-type": "text/html" } }),
+    [`${HOST_PATH}.js`]: () =>
+      new Response(hostScript, { headers: { "content-type": "text/javascript; charset=utf-8" } }),
+  };
+  await using served = await serveAppInstance({ pages });
+  const token = await tokenFor(randomOwner());
+  const problems: string[] = [];
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+
+  /** A new browser context on the host page, as a person with this theme and locale. */
+  const openHost = async (options: { theme?: "light" | "dark"; locale?: string } = {}) => {
+    const { theme = "light", locale = "en-US" } = options;
+    const context = await browser.newContext({
+      viewport: { width: 390, height: 900 },
+      colorScheme: theme,
+      deviceScaleFactor: 1,
+      locale,
+    });
+    const page = await context.newPage();
+    page.on("console", (message) => {
+      const text = message.text();
+      if (message.type() === "error" || /Content.Security.Policy/i.test(text)) {
+        problems.push(`console: ${text}`);
+      }
+    });
+    page.on("pageerror", (error) => problems.push(`pageerror: ${error}`));
+    const query = new URLSearchParams({ token, mcp: "/mcp", theme, locale });
+    await page.goto(`${served.origin}${HOST_PATH}?${query}`);
+    await page.waitForSelector("html[data-ready]", WAIT);
+    return page;
+  };
+
+  try {
+    await t.step(
+      "an answer in the iframe reaches the agent waiting on get_feedback_result",
+      async () => {
+        const page = await openHost();
+        const tools = await page.evaluate(() => {
+          const { modelTools, appOnlyTools } =
+            (globalThis as unknown as { testHost: TestHost }).testHost;
+          return { modelTools, appOnlyTools };
+        });
+        assert.ok(tools.modelTools.includes("interactive_feedback"));
+        assert.deepEqual(tools.appOnlyTools.sort(), [
+          "feedback_form_submit",
+          "feedback_form_watch",
+        ]);
+
+        const { result, frame } = await show(page, "interactive_feedback", QUESTION);
+        const sessionId = result.structuredContent!.sessionId;
+        const answerToken = readAppPayload(result._meta)?.state?.answerToken;
+        assert.ok(answerToken, "the view got its token");
+        assert.ok(
+          !JSON.stringify([result.content, result.structuredContent]).includes(answerToken),
+          "the model-visible parts never hold the token",
+        );
+        await using agent = await connectAppClient(served.mcpUrl, token);
+        const waiting = agent.client.callTool({
+          name: "get_feedback_result",
+          arguments: { sessionId, wait: 30 },
+        });
+        waiting.catch(() => {}); // awaited below; a failing step must not leave it unhandled
+
+        await frame.locator('[data-view="form"]').waitFor(WAIT);
+        assert.equal(await frame.locator("h1").textContent(), "Release 2.4");
+        assert.equal(await frame.locator(".message strong").textContent(), "ship");
+        assert.equal(await frame.locator("legend").textContent(), "Choose any that apply");
+        await frame.getByRole("button", { name: "Send answer" }).click();
+        // An empty answer is refused in the view, without asking the server.
+        await frame.getByRole("alert").filter({ hasText: "Choose an option or write an answer." })
+          .waitFor(WAIT);
+        await frame.getByLabel("Wait a day").check();
+        await frame.getByLabel("Cancel").check();
+        await frame.getByLabel("Anything to add? (optional)").fill("CI is red on Windows.");
+        await frame.getByRole("button", { name: "Send answer" }).click();
+        await frame.locator('[data-view="thanks"]').waitFor(WAIT);
+        assert.equal(await frame.locator("h2").textContent(), "✓Thank you!");
+        assert.match(
+          await frame.locator(".summary").textContent() ?? "",
+          /Wait a day.*Cancel.*CI is red on Windows\./s,
+        );
+
+        const answered = await waiting;
+        const facts = answered.structuredContent as {
+          status: string;
+          feedback: { selectedOptions: string[]; freeText: string };
+        };
+        assert.equal(facts.status, "completed");
+        assert.deepEqual(facts.feedback.selectedOptions, ["Wait a day", "Cancel"]);
+        assert.equal(facts.feedback.freeText, "CI is red on Windows.");
+        await sized(page, frame, 0);
+        await screenshot(page, "mcp-app-thanks-light-en-390.png");
+
+        // A result without a question (an unknown session) says so in its view.
+        const missing = await show(page, "get_feedback_result", { sessionId: crypto.randomUUID() });
+        assert.equal(missing.result.isError, true);
+        await missing.frame.locator('[data-view="unavailable"]').waitFor(WAIT);
+        assert.equal(
+          await missing.frame.getByRole("alert").textContent(),
+          "There is no question to answer here.",
+        );
+        await page.context().close();
+      },
+    );
+
+    await t.step(
+      "an answer on the web page turns the iframe to 'answered somewhere else'",
+      async () => {
+        const page = await openHost({ locale: "zh-CN", theme: "dark" });
+        const { result, frame } = await show(page, "interactive_feedback", QUESTION_ZH);
+        await frame.locator('[data-view="form"]').waitFor(WAIT);
+        assert.equal(await frame.getByRole("button").textContent(), "提交回答");
+        // A second view of the same question (the agent read its result): both must turn.
+        const second = await show(page, "get_feedback_result", {
+          sessionId: result.structuredContent!.sessionId,
+        });
+        await second.frame.locator('[data-view="form"]').waitFor(WAIT);
+
+        const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } }))
+          .newPage();
+        await phone.goto(`${result.structuredContent!.feedbackUrl}?lang=zh`);
+        await phone.waitForSelector("html[data-hydrated]", WAIT);
+        await phone.getByLabel("等一天").check();
+        await phone.getByRole("button", { name: "提交回答" }).click();
+        await phone.waitForSelector('[data-view="thanks"]', WAIT);
+        await phone.context().close();
+
+        for (const view of [frame, second.frame]) {
+          await view.locator('[data-view="answered"]').waitFor(WAIT);
+          assert.equal(await view.locator("h2").textContent(), "✓已经回答过了");
+          assert.equal(
+            await view.locator(".outcome > p").textContent(),
+            "这个问题刚刚在别处被回答了。",
+          );
+          assert.match(await view.locator(".summary").textContent() ?? "", /等一天/);
+        }
+        await sized(page, frame, 0);
+        await sized(page, second.frame, 1);
+        await screenshot(page, "mcp-app-answered-elsewhere-dark-zh-390.png");
+        await page.context().close();
+      },
+    );
+
+    await t.step(
+      "screenshots: light and dark, English and Chinese, phone and desktop; links open through the host",
+      async () => {
+        for (
+          const [lang, locale, question] of [
+            ["en", "en-US", QUESTION],
+            ["zh", "zh-CN", QUESTION_ZH],
+          ] as const
+        ) {
+          // One view per language; the host changes its theme and width around it.
+          const page = await openHost({ locale });
+          const { frame } = await show(page, "interactive_feedback", question);
+          await frame.locator('[data-view="form"]').waitFor(WAIT);
+          assert.equal(
+            await frame.locator("html").getAttribute("lang"),
+            lang === "zh" ? "zh-CN" : "en",
+          );
+          for (const theme of ["light", "dark"] as const) {
+            await setTheme(page, theme);
+            await eventually(
+              async () => await frame.locator("html").getAttribute("data-theme") === theme,
+              `the view follows the host to ${theme}`,
+            );
+            for (const width of [390, 1200]) {
+              await page.setViewportSize({ width, height: 900 });
+              await sized(page, frame, 0);
+              await screenshot(page, `mcp-app-${theme}-${lang}-${width}.png`);
+            }
+          }
+          await frame.locator(".message a").click();
+          await eventually(
+            async () =>
+              (await page.evaluate(() =>
+                (globalThis as unknown as { testHost: TestHost }).testHost.openedLinks
+              )).includes("https://example.com/changelog"),
+            "the host was asked to open the link",
+          );
+          await page.context().close();
+        }
+      },
+    );
+
+    assert.deepEqual(problems, [], "no errors and no CSP violations in the host or the views");
+  } finally {
+    await browser.close();
+  }
+});
