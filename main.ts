@@ -94,6 +94,8 @@ export async function startServer(env: Record<string, string | undefined>): Prom
 
   // Expires sessions nobody watches; watched ones have their own timers.
   services.expiry.startSweep();
+  // Delivers notifications from the KV outbox, off the request path (lib/notify/sweep.ts).
+  services.notify.startSweep();
   // Deno reads a whole WebSocket message before the service sees it and cannot cap it; a text
   // message above V8's longest string (~512 MiB, sent in fragments) makes its socket loop reject
   // (denoland/deno#15809). That drops the one socket; it must not end the process.

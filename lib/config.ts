@@ -85,6 +85,36 @@ export interface McpConfig {
   progressHold: number;
 }
 
+/** Notification delivery (see `lib/notify/` and docs/notifications.md). */
+export interface NotifyConfig {
+  /** The operator's deployment-wide webhook: every owner's events; trusted as configured. */
+  webhookUrl?: string;
+  /** Its Standard Webhooks secret (`whsec_<base64>`); required with `webhookUrl`. */
+  webhookSecret?: string;
+  /** Let owner URLs use http and reach loopback, private and link-local addresses. */
+  allowPrivate: boolean;
+  /** At most one message per owner and human-facing channel in this many seconds (0: off). */
+  coalesceSeconds: number;
+  /** Delays before each retry of a failed delivery, in milliseconds; then it is given up. */
+  retryScheduleMs: number[];
+  /** Longest one HTTP attempt (each redirect hop) may take, in milliseconds. */
+  timeoutMs: number;
+  /** Milliseconds between sweeps of the outbox. */
+  sweepIntervalMs: number;
+  /** Web Push keys (RFC 8292); absent: no push, and the inbox says why. */
+  vapid?: VapidConfig;
+}
+
+/** The server's VAPID identity for Web Push (docs/notifications.md, "Web Push"). */
+export interface VapidConfig {
+  /** base64url of the uncompressed P-256 public point (65 bytes): the `applicationServerKey`. */
+  publicKey: string;
+  /** base64url of the private scalar (32 bytes). */
+  privateKey: string;
+  /** `mailto:` or `https:` contact of the operator, sent to push services as the JWT's `sub`. */
+  subject: string;
+}
+
 /** The whole typed configuration. */
 export interface Config {
   port: number;
@@ -109,6 +139,7 @@ export interface Config {
   /** Seconds between sweeps that expire sessions nobody watches. */
   expirySweepInterval: number;
   mcp: McpConfig;
+  notify: NotifyConfig;
 }
 
 /** Raised when the environment holds a value the service cannot run with. */
@@ -178,6 +209,29 @@ const envSchema = z.object({
   MCP_MAX_WAIT: z.coerce.number().int().min(1).max(240).default(45),
   // Unset: a progress token earns no longer hold (SDK clients keep their timeout through progress).
   MCP_PROGRESS_HOLD: z.coerce.number().int().min(1).max(240).optional(),
+  NOTIFY_WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  NOTIFY_WEBHOOK_SECRET: z.string().regex(/^whsec_[A-Za-z0-9+/]{22,}={0,2}$/, {
+    message: "must be whsec_ followed by a base64 key of at least 16 bytes",
+  }).optional(),
+  NOTIFY_ALLOW_PRIVATE: z.enum(["0", "1", "false", "true"]).default("0").transform((v) =>
+    v === "1" || v === "true"
+  ),
+  NOTIFY_COALESCE_SECONDS: z.coerce.number().int().min(0).max(86_400).default(30),
+  // Seconds, comma-separated; fractions allowed so tests can run a schedule in milliseconds.
+  NOTIFY_RETRY_SCHEDULE: list.transform((items) => items.map(Number))
+    .pipe(z.array(z.number().positive().max(86_400)).max(20))
+    .default([1, 5, 30, 120, 600]),
+  NOTIFY_TIMEOUT: z.coerce.number().positive().max(60).default(5),
+  NOTIFY_SWEEP_INTERVAL: z.coerce.number().positive().max(3600).default(1),
+  VAPID_PUBLIC_KEY: z.string().trim().regex(/^B[A-Za-z0-9_-]{86}$/, {
+    message: "must be the base64url (no padding) of a 65-byte uncompressed P-256 point",
+  }).optional(),
+  VAPID_PRIVATE_KEY: z.string().trim().regex(/^[A-Za-z0-9_-]{43}$/, {
+    message: "must be the base64url (no padding) of a 32-byte P-256 private key",
+  }).optional(),
+  VAPID_SUBJECT: z.string().trim().regex(/^(mailto:[^\s@]+@[^\s@]+|https:\/\/\S+)$/, {
+    message: "must be a mailto: address or an https: URL",
+  }).optional(),
 });
 
 /** What one KV value may hold (64 KiB), less room for field names and encoding overhead. */
@@ -238,6 +292,22 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       `FEEDBACK_MAX_MESSAGE_LENGTH, FEEDBACK_MAX_FREE_TEXT_LENGTH, FEEDBACK_MAX_OPTIONS, FEEDBACK_MAX_OPTION_LENGTH: a session and its answer at these limits need ${worstCase} bytes, above the ${KV_VALUE_BUDGET} a Deno KV value may hold; lower them`,
     );
   }
+  if (e.NOTIFY_WEBHOOK_URL && !e.NOTIFY_WEBHOOK_SECRET) {
+    problems.push(
+      "NOTIFY_WEBHOOK_SECRET: required with NOTIFY_WEBHOOK_URL (whsec_ and a base64 key; receivers verify it)",
+    );
+  }
+  if (Boolean(e.VAPID_PUBLIC_KEY) !== Boolean(e.VAPID_PRIVATE_KEY)) {
+    problems.push("VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY: set both (a key pair) or neither");
+  }
+  // Push services may contact the operator through the subject; an https base URL will do.
+  const vapidSubject = e.VAPID_SUBJECT ??
+    (e.PUBLIC_BASE_URL?.startsWith("https://") ? e.PUBLIC_BASE_URL : undefined);
+  if (e.VAPID_PUBLIC_KEY && !vapidSubject) {
+    problems.push(
+      "VAPID_SUBJECT: required with VAPID keys unless PUBLIC_BASE_URL is https (mailto:you@example.com or an https URL)",
+    );
+  }
   if (problems.length) throw new ConfigError(`Invalid configuration:\n  ${problems.join("\n  ")}`);
 
   return {
@@ -289,6 +359,24 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     mcp: {
       maxWait: e.MCP_MAX_WAIT,
       progressHold: Math.max(e.MCP_MAX_WAIT, e.MCP_PROGRESS_HOLD ?? e.MCP_MAX_WAIT),
+    },
+    notify: {
+      webhookUrl: e.NOTIFY_WEBHOOK_URL,
+      webhookSecret: e.NOTIFY_WEBHOOK_SECRET,
+      allowPrivate: e.NOTIFY_ALLOW_PRIVATE,
+      coalesceSeconds: e.NOTIFY_COALESCE_SECONDS,
+      retryScheduleMs: e.NOTIFY_RETRY_SCHEDULE.map((s) => Math.round(s * 1000)),
+      timeoutMs: Math.round(e.NOTIFY_TIMEOUT * 1000),
+      sweepIntervalMs: Math.max(1, Math.round(e.NOTIFY_SWEEP_INTERVAL * 1000)),
+      ...(e.VAPID_PUBLIC_KEY && e.VAPID_PRIVATE_KEY && vapidSubject
+        ? {
+          vapid: {
+            publicKey: e.VAPID_PUBLIC_KEY,
+            privateKey: e.VAPID_PRIVATE_KEY,
+            subject: vapidSubject,
+          },
+        }
+        : {}),
     },
   };
 }

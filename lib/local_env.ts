@@ -3,6 +3,7 @@
  * `deno task token` work on a fresh clone with nothing set.
  * @module
  */
+import { generateVapidKeys } from "./notify/vapid_keys.ts";
 
 /** Default location of the local env file. */
 export const LOCAL_ENV_FILE = ".env.local";
@@ -49,4 +50,31 @@ export async function ensureLocalSecret(path = LOCAL_ENV_FILE): Promise<Record<s
     { append: true, mode: 0o600 },
   );
   return { ...vars, JWT_SECRET: secret };
+}
+
+/**
+ * Makes sure the local env file holds a VAPID key pair for Web Push (and a subject), unless
+ * `env` (the process environment) sets the keys itself; returns the file's variables.
+ */
+export async function ensureLocalVapidKeys(
+  path = LOCAL_ENV_FILE,
+  env: Record<string, string | undefined> = {},
+): Promise<Record<string, string>> {
+  const vars = await readLocalEnv(path);
+  if (vars.VAPID_PUBLIC_KEY || env.VAPID_PUBLIC_KEY) return vars;
+  const { publicKey, privateKey } = await generateVapidKeys();
+  const added: Record<string, string> = {
+    VAPID_PUBLIC_KEY: publicKey,
+    VAPID_PRIVATE_KEY: privateKey,
+  };
+  // Push services may write to the subject; a real deployment names its operator (see README).
+  if (!vars.VAPID_SUBJECT && !env.VAPID_SUBJECT) added.VAPID_SUBJECT = "mailto:dev@localhost";
+  await Deno.writeTextFile(
+    path,
+    `# Web Push keys for the inbox's notifications, created by \`deno task dev\`.\n${
+      Object.entries(added).map(([k, v]) => `${k}=${v}\n`).join("")
+    }`,
+    { append: true, mode: 0o600 },
+  );
+  return { ...vars, ...added };
 }

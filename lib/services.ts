@@ -9,6 +9,7 @@ import { ExpiryScheduler } from "./feedback/expiry.ts";
 import { FeedbackService } from "./feedback/service.ts";
 import { LiveConnections } from "./live_connections.ts";
 import { createLogger, type Logger } from "./log.ts";
+import { NotifyService } from "./notify/service.ts";
 import { RateLimiter } from "./rate_limit.ts";
 import { guardKv } from "./storage_guard.ts";
 import { WatchHub } from "./watch_hub.ts";
@@ -35,6 +36,8 @@ export interface Services {
   sockets: LiveConnections;
   /** Expiry timers for watched sessions and the sweep for the rest (started by `main.ts`). */
   expiry: ExpiryScheduler;
+  /** Notification channels and the delivery sweep (started by `main.ts`). */
+  notify: NotifyService;
 }
 
 /** Options of {@link createServices}. */
@@ -77,6 +80,26 @@ export function createServices(
       now,
       log,
     }),
+    notify: new NotifyService({
+      kv,
+      config: config.notify,
+      publicBaseUrl: config.publicBaseUrl,
+      now,
+      log,
+      readAnswer: async (id) => {
+        const [session] = await feedback.getMany([id]);
+        const answer = session?.feedback;
+        return answer && {
+          selectedOptions: answer.selectedOptions,
+          freeText: answer.freeText,
+          combinedFeedback: answer.combinedFeedback,
+        };
+      },
+      pendingOf: async (ids) => {
+        const sessions = await feedback.getMany(ids);
+        return new Set(sessions.filter((s) => s?.status === "pending").map((s) => s!.id));
+      },
+    }),
   };
 }
 
@@ -84,10 +107,12 @@ export function createServices(
  * Releases what the live side holds, before the hub and KV close: every wait in progress ends
  * (it answers with the session's current state), every socket is closed with 1012 (and given a
  * moment to finish its closing handshake), then expiry timers and the sweep stop and KV work they
- * started completes.
+ * started completes, and the notification sweep stops (deliveries in flight are cut short and
+ * left due, for the next instance).
  */
 export async function closeRealtime(services: Services): Promise<void> {
   services.feedback.close();
   await services.sockets.closeAll();
   await services.expiry.close();
+  await services.notify.close();
 }

@@ -10,6 +10,7 @@ import { isUnavailable } from "../lib/storage_guard.ts";
 import { errorPage, serviceUnavailablePage } from "./_404.tsx";
 import { feedbackGetRoute, feedbackPageDeps, feedbackPostRoute } from "./feedback/[id].tsx";
 import { homeRoute } from "./index.tsx";
+import { createInboxApp } from "./inbox/mod.ts";
 
 export { notFoundPage } from "./_404.tsx";
 
@@ -31,6 +32,8 @@ export function createPagesApp(services: Services): Hono {
   const feedback = feedbackPageDeps(services);
   app.get("/feedback/:id", (c) => feedbackGetRoute(c, feedback));
   app.post("/feedback/:id", (c) => feedbackPostRoute(c, feedback));
+  // The inbox: `/inbox`, its sign-in, settings, JSON for its island, and the PWA files.
+  app.route("/", createInboxApp(services));
   app.all("/feedback/:id", () =>
     new Response("Method Not Allowed", {
       status: 405,

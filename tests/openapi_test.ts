@@ -16,6 +16,7 @@ import {
   statusViewSchema,
   submittedViewSchema,
 } from "../lib/feedback/views_schema.ts";
+import { channelsViewSchema, channelTestViewSchema } from "../lib/notify/channels.ts";
 import { FaultyKv } from "./_faulty_kv.ts";
 import {
   authHeaders,
@@ -51,6 +52,9 @@ const VIEWS: Record<string, z.ZodType> = {
   submitFeedback: submittedViewSchema,
   getFeedbackResult: resultViewSchema,
   cancelFeedback: cancelledViewSchema,
+  getNotifyChannels: channelsViewSchema,
+  putNotifyChannels: channelsViewSchema,
+  testNotifyChannel: channelTestViewSchema,
 };
 
 async function servedDocument(instance: TestInstance): Promise<Json> {
@@ -186,6 +190,14 @@ const STATUS = "/feedback/{id}/status";
 const SUBMIT = "/feedback/{id}/submit";
 const RESULT = "/feedback/{id}/result";
 const CANCEL = "/feedback/{id}/cancel";
+const CHANNELS = "/notify/channels";
+const CHANNEL_TEST = "/notify/channels/test";
+const put = (body: unknown, token?: string): RequestInit => ({
+  ...json(body, token),
+  method: "PUT",
+});
+/** A channel the guard lets through when saved; delivering to it fails (the name does not resolve). */
+const CHANNEL = { type: "webhook", url: "https://hooks.example.invalid/" };
 const at = (id: string, route: string) => `/api${route.replace("{id}", id)}`;
 
 Deno.test("GET /api/openapi.json is a valid OpenAPI 3.1 document with the configured facts", async () => {
@@ -314,6 +326,50 @@ Deno.test("every answer the routes give is documented, and every documented answ
     await answers.send(main, STATUS, at(late, STATUS), bearer(token));
   });
 
+  await t.step("notification channels", async () => {
+    await answers.send(main, CHANNELS, `/api${CHANNELS}`, bearer(token));
+    await answers.send(main, CHANNELS, `/api${CHANNELS}`);
+    const saved = await answers.send(
+      main,
+      CHANNELS,
+      `/api${CHANNELS}`,
+      put({ channels: [CHANNEL] }, token),
+    );
+    await answers.send(
+      main,
+      CHANNELS,
+      `/api${CHANNELS}`,
+      put({ channels: [{ type: "fax" }] }, token),
+    );
+    await answers.send(main, CHANNELS, `/api${CHANNELS}`, put({ channels: [] }));
+    await answers.send(main, CHANNELS, `/api${CHANNELS}`, put({ x: "x".repeat(70_000) }, token));
+    await answers.send(main, CHANNELS, `/api${CHANNELS}`, {
+      method: "PUT",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/plain" },
+      body: "{}",
+    });
+    const channelId = saved.body?.data.channels[0].id;
+    await answers.send(main, CHANNEL_TEST, `/api${CHANNEL_TEST}`, json({ channelId }, token));
+    await answers.send(
+      main,
+      CHANNEL_TEST,
+      `/api${CHANNEL_TEST}`,
+      json({ channelId: unknown }, token),
+    );
+    await answers.send(main, CHANNEL_TEST, `/api${CHANNEL_TEST}`, json({ channelId }));
+    await answers.send(
+      main,
+      CHANNEL_TEST,
+      `/api${CHANNEL_TEST}`,
+      json({ x: "x".repeat(70_000) }, token),
+    );
+    await answers.send(main, CHANNEL_TEST, `/api${CHANNEL_TEST}`, {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/plain" },
+      body: "{}",
+    });
+  });
+
   await t.step("429 RATE_LIMITED in every bucket, with the budget's headers", async () => {
     await using limited = await createTestInstance({
       env: { RATE_LIMIT_CREATE: "1", RATE_LIMIT_READ: "1", RATE_LIMIT_SUBMIT: "1" },
@@ -327,7 +383,7 @@ Deno.test("every answer the routes give is documented, and every documented answ
       return first;
     };
     // One owner per read route: the read bucket is the owner's, shared by its routes.
-    const owners = await Promise.all([0, 1, 2, 3].map(() => tokenFor(randomOwner())));
+    const owners = await Promise.all([0, 1, 2, 3, 4, 5, 6].map(() => tokenFor(randomOwner())));
     const created = await twice(CREATE, `/api${CREATE}`, json(QUESTION, owners[0]));
     const id = created.body?.data.sessionId;
     await twice(STATUS, at(id, STATUS), bearer(owners[0]));
@@ -337,6 +393,9 @@ Deno.test("every answer the routes give is documented, and every documented answ
     const mine = await createSessionViaApi(limited, owners[3]).then((s) => s.sessionId);
     await twice(CANCEL, at(mine, CANCEL), json({}, owners[3]));
     await twice(SUBMIT, at(id, SUBMIT), json({ selectedOptions: ["Yes"] }));
+    await twice(CHANNELS, `/api${CHANNELS}`, bearer(owners[4]));
+    await twice(CHANNELS, `/api${CHANNELS}`, put({ channels: [] }, owners[5]));
+    await twice(CHANNEL_TEST, `/api${CHANNEL_TEST}`, json({ channelId: unknown }, owners[6]));
   });
 
   await t.step("429 QUOTA_EXCEEDED: pending sessions and waits", async () => {
@@ -393,4 +452,12 @@ async function everyRoute(answers: Answers, instance: TestInstance, token: strin
   await answers.send(instance, RESULT, at(id, RESULT), bearer(token));
   await answers.send(instance, SUBMIT, at(id, SUBMIT), json({ selectedOptions: ["Yes"] }));
   await answers.send(instance, CANCEL, at(id, CANCEL), json({}, token));
+  await answers.send(instance, CHANNELS, `/api${CHANNELS}`, bearer(token));
+  await answers.send(instance, CHANNELS, `/api${CHANNELS}`, put({ channels: [CHANNEL] }, token));
+  await answers.send(
+    instance,
+    CHANNEL_TEST,
+    `/api${CHANNEL_TEST}`,
+    json({ channelId: crypto.randomUUID() }, token),
+  );
 }

@@ -2,10 +2,13 @@
  * Where feedback sessions live in Deno KV: key builders and the atomic writes that keep the
  * session record and its indexes consistent. Every write that creates a session or changes its
  * status also appends an owner event and bumps the owner's change marker, which live updates
- * (WebSocket owner streams, a future inbox) watch.
+ * (WebSocket owner streams, a future inbox) watch, and records the notification event in the
+ * outbox (`lib/notify/outbox.ts`) that the delivery sweep reads.
  * @module
  */
 import { AppError } from "../errors.ts";
+import { eventOf } from "../notify/events.ts";
+import { OUTBOX_TTL_MS, outboxKey } from "../notify/outbox.ts";
 import { type FeedbackSession, isTerminal, type SessionStatus } from "./model.ts";
 
 /**
@@ -211,6 +214,8 @@ export class FeedbackStore {
       })
       .set(ownerEventKey(session.owner, event.id), event, { expireIn: OWNER_EVENT_TTL_MS })
       .set(ownerChangeKey(session.owner), event, { expireIn: OWNER_EVENT_TTL_MS })
+      // The notification outbox, in the same commit: the event cannot be lost once acknowledged.
+      .set(outboxKey(event.id), eventOf(session, null, event), { expireIn: OUTBOX_TTL_MS })
       .commit().catch(rethrowTooLarge);
     return result.ok;
   }
@@ -268,6 +273,10 @@ export class FeedbackStore {
       };
       op.set(ownerEventKey(next.owner, event.id), event, { expireIn: OWNER_EVENT_TTL_MS })
         .set(ownerChangeKey(next.owner), event, { expireIn: OWNER_EVENT_TTL_MS });
+      const notification = eventOf(next, old.status, event);
+      if (notification) {
+        op.set(outboxKey(event.id), notification, { expireIn: OUTBOX_TTL_MS });
+      }
     }
     return (await op.commit().catch(rethrowTooLarge)).ok;
   }

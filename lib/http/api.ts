@@ -24,6 +24,7 @@ import { readJsonObject } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { ok } from "./envelope.ts";
 import { addressLimit, ownerLimit, RATE_LIMIT_HEADER_NAMES } from "./limits.ts";
+import { notifyRoutes } from "./notify_api.ts";
 import { openApiDocument } from "./openapi.ts";
 
 /** The query parameters that carry a value: `?status=&limit=` means "not given", as in forms. */
@@ -62,7 +63,10 @@ export function createApiApp(services: Services): Hono<AppEnv> {
    * Registers the handler chain of some methods of a path (middleware, then the handler); any
    * other method is a 405 with `Allow`.
    */
-  const route = (path: string, chains: Partial<Record<"GET" | "POST", Handler<AppEnv>[]>>) => {
+  const route = (
+    path: string,
+    chains: Partial<Record<"GET" | "POST" | "PUT", Handler<AppEnv>[]>>,
+  ) => {
     for (const [method, chain] of Object.entries(chains)) {
       app.on(method, [path], ...chain!); // the overload of any chain length takes a list of paths
     }
@@ -128,6 +132,8 @@ export function createApiApp(services: Services): Hono<AppEnv> {
       return ok(c, cancelledView(session));
     }],
   });
+
+  notifyRoutes(route, services, owned);
 
   route("/openapi.json", {
     GET: [(c) => c.json(openApiDocument(config))],

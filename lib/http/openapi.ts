@@ -38,6 +38,12 @@ import {
   statusViewSchema,
   submittedViewSchema,
 } from "../feedback/views_schema.ts";
+import {
+  channelsInputSchema,
+  channelsViewSchema,
+  channelTestInputSchema,
+  channelTestViewSchema,
+} from "../notify/channels.ts";
 import type { RateBucket } from "../rate_limit.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../storage_guard.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version.ts";
@@ -56,7 +62,7 @@ type Json = Record<string, unknown>;
 
 /** One operation of the API as the document describes it; its schemas are component names. */
 interface Operation {
-  method: "get" | "post";
+  method: "get" | "post" | "put";
   /** Under the server URL (`…/api`); `{id}` is the session id. */
   path: string;
   operationId: string;
@@ -66,7 +72,7 @@ interface Operation {
   bucket: RateBucket;
   query?: z.ZodObject;
   /** The JSON request body. */
-  body?: "CreateRequest" | "SubmitRequest";
+  body?: "CreateRequest" | "SubmitRequest" | "ChannelsRequest" | "ChannelTestRequest";
   /** Request header parameters. */
   headers?: Json[];
   /** Headers of the 200 answer besides the rate budget's. */
@@ -85,6 +91,8 @@ const VIEWS = {
   Submitted: submittedViewSchema,
   Result: resultViewSchema,
   Cancelled: cancelledViewSchema,
+  Channels: channelsViewSchema,
+  ChannelTest: channelTestViewSchema,
 };
 
 /** The store is behind every one of these routes: it can be briefly unavailable, or a bug can hit. */
@@ -203,6 +211,39 @@ const OPERATIONS: Operation[] = [
       ...STORE,
     ],
   },
+  {
+    method: "get",
+    path: "/notify/channels",
+    operationId: "getNotifyChannels",
+    summary: "Your notification channels, with each one's last delivery outcomes",
+    auth: "owner",
+    bucket: "read",
+    data: "Channels",
+    errors: [...OWNER, ...STORE],
+  },
+  {
+    method: "put",
+    path: "/notify/channels",
+    operationId: "putNotifyChannels",
+    summary:
+      "Replace your notification channels (a new webhook's signing secret is in this answer only)",
+    auth: "owner",
+    bucket: "read",
+    body: "ChannelsRequest",
+    data: "Channels",
+    errors: [...OWNER, "INVALID_REQUEST", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", ...STORE],
+  },
+  {
+    method: "post",
+    path: "/notify/channels/test",
+    operationId: "testNotifyChannel",
+    summary: "Send one of your channels a test message now",
+    auth: "owner",
+    bucket: "create",
+    body: "ChannelTestRequest",
+    data: "ChannelTest",
+    errors: [...OWNER, "INVALID_REQUEST", "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE", ...STORE],
+  },
 ];
 
 /** What each error code means, for the responses' descriptions. */
@@ -292,6 +333,8 @@ function buildDocument(config: Config): Json {
   const bodies = {
     CreateRequest: createInputSchema(config.feedback),
     SubmitRequest: submitInputSchema(config.feedback),
+    ChannelsRequest: channelsInputSchema,
+    ChannelTestRequest: channelTestInputSchema,
   };
   const responses: Record<string, z.ZodType> = {
     ...VIEWS,

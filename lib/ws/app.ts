@@ -3,7 +3,9 @@
  * - `GET /ws/{sessionId}?clientType=web|app[&token=JWT]`: one session's events (the id is the
  *   capability; a token, when present, must verify and only grants the owner role if it names
  *   the session's owner);
- * - `GET /ws?token=JWT`: the owner stream, every event of the token owner's sessions.
+ * - `GET /ws?token=JWT`: the owner stream, every event of the token owner's sessions. Without a
+ *   token, the inbox's session cookie (lib/inbox/sessions.ts) authenticates it, only from the
+ *   service's own origin; such a stream closes with 4001 the moment that session ends.
  * Everything that can be refused is refused BEFORE the upgrade, with the JSON envelope: a bad id
  * (400), a bad token (401), an unknown session (404), a request that is not an upgrade (400).
  * Socket limits (per instance, per session, and the owner's quota over all of the owner's sessions
@@ -13,10 +15,12 @@
 import { type Handler, Hono } from "hono";
 import { z } from "zod";
 import { bearerToken } from "../auth/bearer.ts";
+import { isSameOrigin, readInboxCookie } from "../auth/inbox_cookie.ts";
 import type { TokenVerifier } from "../auth/jwt.ts";
 import { AppError, UnauthorizedError, ValidationError } from "../errors.ts";
 import { type FeedbackSession, parseOrThrow, parseSessionId } from "../feedback/model.ts";
 import type { FeedbackService } from "../feedback/service.ts";
+import { type AuthenticatedInboxSession, InboxSessions } from "../inbox/sessions.ts";
 import type { Logger } from "../log.ts";
 import type { Services } from "../services.ts";
 import { serveConnection } from "./connection.ts";
@@ -24,6 +28,9 @@ import { OwnerStreams } from "./owner_stream.ts";
 import { connectionEstablished } from "./protocol.ts";
 import { CLOSE, closeSocket, SocketRegistry, type SocketSlot } from "./registry.ts";
 import { SessionChannels } from "./session_channel.ts";
+
+/** The close code of an owner stream whose inbox session was signed out, revoked or expired. */
+export const CLOSE_SIGNED_OUT = 4001;
 
 /** Far above any token this service signs; a longer query value is refused before verifying. */
 const MAX_TOKEN_LENGTH = 8192;
@@ -77,7 +84,22 @@ export function createWsApp(services: Services): Hono {
     now,
     log,
   });
-  const deps: WsDeps = { feedback, verifyToken, sockets, sessionChannels, ownerStreams, log, now };
+  const inboxSessions = new InboxSessions({
+    kv: services.kv,
+    now,
+    watchKey: (key, listener) => services.hub.subscribe(key, listener),
+  });
+  const deps: WsDeps = {
+    feedback,
+    verifyToken,
+    sockets,
+    sessionChannels,
+    ownerStreams,
+    log,
+    now,
+    inboxSessions,
+    publicBaseUrl: config.publicBaseUrl,
+  };
   const app = new Hono();
   app.get("/ws/:sessionId", sessionSocketRoute(deps));
   app.get("/ws", ownerStreamRoute(deps));
@@ -98,6 +120,8 @@ interface WsDeps {
   ownerStreams: OwnerStreams;
   log: Logger;
   now: () => number;
+  inboxSessions: InboxSessions;
+  publicBaseUrl: string;
 }
 
 /** `GET /ws/{sessionId}`: checks the id, any token and the session, then upgrades. */
@@ -164,19 +188,41 @@ function serveSessionSocket(deps: WsDeps, options: SessionSocketOptions): void {
   });
 }
 
-/** `GET /ws`: checks the owner's token, then upgrades. */
+/**
+ * The inbox session of a cookie-authenticated upgrade, or null. Only the service's own pages may
+ * use the cookie (`Origin` must be the public origin): a browser attaches cookies to any site's
+ * WebSocket to us, and the upgrade is not covered by CORS (cross-site WebSocket hijacking).
+ */
+async function inboxSessionOf(
+  deps: WsDeps,
+  request: Request,
+): Promise<AuthenticatedInboxSession | null> {
+  const secret = readInboxCookie(request.headers.get("cookie"), deps.publicBaseUrl);
+  if (!secret) return null;
+  const from = {
+    origin: request.headers.get("origin"),
+    secFetchSite: request.headers.get("sec-fetch-site"),
+  };
+  if (isSameOrigin(from, deps.publicBaseUrl) !== true) return null;
+  return await deps.inboxSessions.authenticate(secret);
+}
+
+/** `GET /ws`: checks the owner's token (or, without one, the inbox cookie), then upgrades. */
 function ownerStreamRoute(deps: WsDeps): Handler {
   return async (c) => {
     const query = parseOrThrow(ownerQuery, c.req.query());
     const token = presentedToken(query, c.req.raw);
-    if (!token) throw new UnauthorizedError("Pass the owner's token as `?token=<JWT>`.");
-    const { owner } = await deps.verifyToken(token);
+    // A token, when presented, decides alone: a bad token is refused even with a valid cookie.
+    const inbox = token ? null : await inboxSessionOf(deps, c.req.raw);
+    if (!token && !inbox) throw new UnauthorizedError("Pass the owner's token as `?token=<JWT>`.");
+    const owner = token ? (await deps.verifyToken(token)).owner : inbox!.session.owner;
     requireUpgrade(c.req.raw);
     return upgradeOrRefuse(deps.sockets, {
       request: c.req.raw,
       scope: `owner:${owner}`,
       owner,
-      serve: (socket, slot) => serveOwnerStream(deps, { socket, slot, owner }),
+      serve: (socket, slot) =>
+        serveOwnerStream(deps, { socket, slot, owner, inboxRef: inbox?.ref }),
     });
   };
 }
@@ -184,16 +230,23 @@ function ownerStreamRoute(deps: WsDeps): Handler {
 /** Serves an upgraded owner stream: greets it once joined, then relays the owner's events. */
 function serveOwnerStream(
   deps: WsDeps,
-  options: { socket: WebSocket; slot: SocketSlot; owner: string },
+  options: { socket: WebSocket; slot: SocketSlot; owner: string; inboxRef?: string },
 ): void {
   const { log, now } = deps;
   let leave: (() => void) | null = null;
+  let unwatch: (() => void) | undefined;
   serveConnection(options.socket, {
     slot: options.slot,
     log,
     now,
     sessionId: null,
     async onOpen(connection) {
+      if (options.inboxRef) {
+        unwatch = deps.inboxSessions.watch(
+          options.inboxRef,
+          () => connection.close(CLOSE_SIGNED_OUT, "inbox session ended"),
+        );
+      }
       leave = await deps.ownerStreams.join(options.owner, {
         admit: () => {
           if (connection.closed) return false;
@@ -211,6 +264,7 @@ function serveOwnerStream(
       if (leave && connection.closed) leave();
     },
     onClose() {
+      unwatch?.();
       leave?.();
     },
   });
