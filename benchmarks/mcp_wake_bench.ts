@@ -72,8 +72,13 @@ async function submit(id: string): Promise<void> {
   await res.body?.cancel();
 }
 
+/**
+ * Until the agent waits and its key's `kv.watch` stream has started. A busy hub may hold a new key
+ * for up to 20 ms to fill a stream (`WatchHub` batching); trials come faster than that, and a human
+ * never answers within 20 ms of the question's wait starting, so the wake is measured from there.
+ */
 async function untilWaiting(s: Services): Promise<void> {
-  while (s.hub.stats().listeners === 0) await sleep(1);
+  while (s.hub.stats().listeners === 0 || s.hub.streamStats().forming > 0) await sleep(1);
 }
 
 /** One trial through MCP: milliseconds from sending the submit to the agent holding the answer. */

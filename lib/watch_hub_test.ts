@@ -205,6 +205,129 @@ Deno.test("WatchHub gives up a watch once its KV is closed", async () => {
   hub.close();
 });
 
+/** The real KV, recording the keys of every `kv.watch` call. */
+function recordingWatches(kv: Deno.Kv): { kv: Deno.Kv; calls: Deno.KvKey[][] } {
+  const calls: Deno.KvKey[][] = [];
+  const proxy = new Proxy(kv, {
+    get(target, property) {
+      if (property === "watch") {
+        return (keys: Deno.KvKey[]) => {
+          calls.push(keys);
+          return target.watch(keys);
+        };
+      }
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { kv: proxy, calls };
+}
+
+Deno.test("WatchHub watches up to ten keys with one kv.watch, and each listener hears only its key", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const recorded = recordingWatches(kv);
+  const hub = new WatchHub(recorded.kv);
+  const keys = Array.from({ length: 25 }, randomKey);
+  const seen = keys.map(() => [] as unknown[]);
+  const stops = keys.map((key, i) => hub.subscribe(key, (value) => seen[i].push(value)));
+  await eventually(() => seen.every((values) => values.length === 1), "first values");
+  assert.deepEqual(recorded.calls.map((call) => call.length), [10, 10, 5]);
+  assert.deepEqual(hub.streamStats(), { streams: 3, keys: 25, forming: 0 });
+  assert.deepEqual(hub.stats(), { watches: 25, listeners: 25 });
+
+  await kv.set(keys[3], "three");
+  await kv.set(keys[22], "twenty-two");
+  await eventually(() => seen[3].length === 2 && seen[22].length === 2, "the changes");
+  assert.deepEqual(seen[3], [null, "three"]);
+  assert.deepEqual(seen[22], [null, "twenty-two"]);
+  // The other keys of both streams were read again with them, but nothing of theirs moved.
+  assert.ok(seen.every((values, i) => i === 3 || i === 22 || values.length === 1));
+  stops.forEach((stop) => stop());
+  assert.deepEqual(hub.streamStats(), { streams: 0, keys: 0, forming: 0 });
+  hub.close();
+});
+
+Deno.test("WatchHub keeps a key whose listener left current while its stream lives, and hands it to the next listener without a new kv.watch", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const recorded = recordingWatches(kv);
+  const hub = new WatchHub(recorded.kv);
+  const [a, b] = [randomKey(), randomKey()];
+  const first: unknown[] = [];
+  const stopA = hub.subscribe(a, (value) => first.push(value));
+  const stopB = hub.subscribe(b, () => {});
+  await eventually(() => first.length === 1, "the first value");
+  stopA();
+  assert.deepEqual(hub.stats(), { watches: 1, listeners: 1 });
+  assert.deepEqual(hub.streamStats(), { streams: 1, keys: 2, forming: 0 });
+
+  // An agent polling again: the change made meanwhile is there at once, from the same stream.
+  await kv.set(a, "answered");
+  await eventually(async () => {
+    const again: unknown[] = [];
+    const stop = hub.subscribe(a, (value) => again.push(value));
+    await Promise.resolve();
+    stop();
+    return again[0] === "answered";
+  }, "the key is current");
+  assert.equal(recorded.calls.length, 1, "no second kv.watch");
+
+  stopB();
+  assert.deepEqual(
+    hub.streamStats(),
+    { streams: 0, keys: 0, forming: 0 },
+    "no listener: no stream",
+  );
+  hub.close();
+});
+
+Deno.test("WatchHub starts a batch at once when quiet, and a busy one when it is full or its window ends", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const recorded = recordingWatches(kv);
+  const hub = new WatchHub(recorded.kv, { batchWindowMs: 60_000 });
+  const values: unknown[] = [];
+  const stopFirst = hub.subscribe(randomKey(), (value) => values.push(value));
+  await eventually(() => values.length === 1, "the first key is watched without delay");
+
+  // Within the window, new keys wait for company (for a minute here)…
+  const stopLate = hub.subscribe(randomKey(), () => {});
+  await Promise.resolve();
+  assert.deepEqual(hub.streamStats(), { streams: 1, keys: 2, forming: 1 });
+  // …and one that leaves before its batch starts never costs a stream (nor leaves a timer).
+  stopLate();
+  assert.deepEqual(hub.streamStats(), { streams: 1, keys: 1, forming: 0 });
+
+  // Ten keys fill a stream, which starts at once.
+  const full = Array.from({ length: 10 }, randomKey);
+  const heard = full.map(() => 0);
+  const stops = full.map((key, i) => hub.subscribe(key, () => heard[i]++));
+  await eventually(() => heard.every((n) => n === 1), "the full batch is watched");
+  assert.deepEqual(recorded.calls.map((call) => call.length), [1, 10]);
+  [stopFirst, ...stops].forEach((stop) => stop());
+  hub.close();
+});
+
+Deno.test("WatchHub restarts a failed stream with only the keys still listened to", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const broken = withBrokenWatches(kv, { breaks: 1, how: "error" });
+  const recorded = recordingWatches(broken.kv);
+  const { failures, log } = failureLog();
+  const hub = new WatchHub(recorded.kv, { log, retryDelayMs: 200 });
+  const [a, b] = [randomKey(), randomKey()];
+  const heard: unknown[] = [];
+  const stopA = hub.subscribe(a, () => {});
+  const stopB = hub.subscribe(b, (value) => heard.push(value));
+  await eventually(() => heard.length === 1, "the first value");
+  stopA();
+  await eventually(() => failures.length === 1, "the stream failed");
+  assert.match(failures[0], /restarting/);
+  await kv.set(b, "still heard");
+  await eventually(() => heard.at(-1) === "still heard", "the restarted stream delivers");
+  assert.deepEqual(recorded.calls.map((call) => call.length), [2, 1]);
+  assert.deepEqual(hub.streamStats(), { streams: 1, keys: 1, forming: 0 });
+  stopB();
+  hub.close();
+});
+
 Deno.test("retryDelay() doubles from the base and stops at 5 s", () => {
   assert.deepEqual([1, 2, 3, 4].map((n) => retryDelay(n, 100)), [100, 200, 400, 800]);
   assert.equal(retryDelay(20, 100), 5000);

@@ -116,6 +116,12 @@ type CreateSchema = ReturnType<typeof createInputSchema>;
 /** A validated create request. */
 type CreateData = z.output<CreateSchema>;
 
+/** Why a wait ended, and the session as its watch last delivered it (undefined: nothing yet). */
+interface WakeUp {
+  reason: "settled" | "deadline" | "aborted" | "closed";
+  seen: FeedbackSession | null | undefined;
+}
+
 /** Called with the stored record of a watched session after each write to it; null once gone. */
 export type SessionListener = (session: FeedbackSession | null) => void;
 
@@ -452,8 +458,8 @@ export class FeedbackService {
   /**
    * Calls `listener` with session `id` as stored, at once and after every write to it (null once
    * it is gone), through this instance's shared KV watch: any number of listeners on one session
-   * cost one `kv.watch`. No expiry is applied: expiring is a write, and arrives as one. Returns
-   * the function that stops listening.
+   * cost one watched key, and keys share `kv.watch` streams ten to one (`WatchHub`). No expiry is
+   * applied: expiring is a write, and arrives as one. Returns the function that stops listening.
    */
   watchSession(id: string, listener: SessionListener): () => void {
     return this.#hub.subscribe<FeedbackSession>(sessionKey(id), (session) => listener(session));
@@ -499,10 +505,19 @@ export class FeedbackService {
 
     const deadline = Math.min(this.#now() + options.waitMs, first.expiresAt);
     const release = options.owner === undefined ? () => {} : this.#holdWait(options.owner);
+    let woken: WakeUp;
     try {
-      await this.#sleepUntilSettled(id, deadline, options.signal);
+      woken = await this.#sleepUntilSettled(id, deadline, options.signal);
     } finally {
       release();
+    }
+    // The watch delivered every write, so its last value is the session as stored: an answer,
+    // a wait that simply ran out, a client gone or a shutdown need no second read (at ten
+    // thousand waits, that is ten thousand reads at shutdown and one per re-poll). Only the
+    // session's own deadline reads again, so that `get` stores the expiry.
+    if (woken.reason !== "deadline" || deadline < first.expiresAt) {
+      const seen = woken.seen === undefined ? first : woken.seen;
+      return (seen && asOf(seen, this.#now())) ?? { ...first, status: "expired" };
     }
     return await this.get(id).catch((error) => {
       if (error instanceof SessionNotFoundError) return { ...first, status: "expired" as const };
@@ -537,22 +552,29 @@ export class FeedbackService {
     };
   }
 
-  /** Resolves at `deadline`, when the session leaves `pending`, on abort, or on {@link close}. */
-  #sleepUntilSettled(id: string, deadline: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve) => {
+  /**
+   * Resolves at `deadline`, when the session leaves `pending`, on abort, or on {@link close}, with
+   * why and the last value the watch delivered.
+   */
+  #sleepUntilSettled(id: string, deadline: number, signal?: AbortSignal): Promise<WakeUp> {
+    return new Promise<WakeUp>((resolve) => {
       let unsubscribe = () => {};
-      const finish = () => {
+      let seen: FeedbackSession | null | undefined;
+      const finish = (reason: WakeUp["reason"]) => {
         clearTimeout(timer);
         unsubscribe();
-        signal?.removeEventListener("abort", finish);
-        this.#waiters.delete(finish);
-        resolve();
+        signal?.removeEventListener("abort", aborted);
+        this.#waiters.delete(closed);
+        resolve({ reason, seen });
       };
-      const timer = setTimeout(finish, Math.max(0, deadline - this.#now()));
-      signal?.addEventListener("abort", finish, { once: true });
-      this.#waiters.add(finish);
+      const aborted = () => finish("aborted");
+      const closed = () => finish("closed");
+      const timer = setTimeout(() => finish("deadline"), Math.max(0, deadline - this.#now()));
+      signal?.addEventListener("abort", aborted, { once: true });
+      this.#waiters.add(closed);
       unsubscribe = this.watchSession(id, (value) => {
-        if (!value || value.status !== "pending") finish();
+        seen = value;
+        if (!value || value.status !== "pending") finish("settled");
       });
     });
   }
