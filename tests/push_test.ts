@@ -12,6 +12,7 @@ import { ensureLocalVapidKeys, readLocalEnv } from "../lib/local_env.ts";
 import { PushDevices } from "../lib/notify/push_devices.ts";
 import { generateVapidKeys } from "../lib/notify/vapid_keys.ts";
 import {
+  authHeaders,
   createSessionViaApi,
   createTestInstance,
   postOk,
@@ -20,6 +21,7 @@ import {
   tokenFor,
 } from "./_helpers.ts";
 import { type PushService, startPushService } from "./_push_receiver.ts";
+import { startReceiver } from "./_receiver.ts";
 import { eventually, quietPeriod } from "./_wait.ts";
 
 const ORIGIN = "http://localhost:8000";
@@ -155,6 +157,61 @@ Deno.test("a new question reaches a subscribed device encrypted and VAPID-signed
   assert.match(html, /data-push-device=/);
   assert.match(html, /Chrome on Android/);
   assert.match(html, /last delivered/);
+});
+
+Deno.test("issue 11's loop: a question pushes to the device at once, the answer reaches the waiting agent, and Slack and a signed webhook see both events exactly once", async () => {
+  await using app = await createTestInstance({ env: FAST });
+  await using service = startPushService({ publicKey: VAPID.publicKey, subject: SUBJECT });
+  await using receiver = startReceiver();
+  const device = await signIn(app, randomOwner());
+  await subscribe(app, device, service);
+  const token = await tokenFor(device.owner);
+  const channels = await app.app.request("/api/notify/channels", {
+    method: "PUT",
+    headers: authHeaders(token),
+    body: JSON.stringify({
+      channels: [
+        { type: "slack", url: `${receiver.url}/slack` },
+        { type: "webhook", url: `${receiver.url}/hook` },
+      ],
+    }),
+  });
+  assert.equal(channels.status, 200, await channels.clone().text());
+  app.services.notify.startSweep();
+
+  const { sessionId } = await ask(app, device.owner, { title: "Ship the release?" });
+  const waiting = app.app.request(`/api/feedback/${sessionId}/result?wait=30`, {
+    headers: authHeaders(token),
+  });
+  await eventually(() => service.received.length >= 1, "the push arrives");
+  const shown = service.received[0].payload;
+  assert.equal(shown.type, "show");
+  // Tapping the notification opens this URL: the inbox, with the question open.
+  assert.equal(shown.url, `/inbox#${sessionId}`);
+  const inbox = await app.app.request(`/inbox/api/items/${sessionId}`, {
+    headers: { cookie: device.cookie },
+  });
+  assert.equal(inbox.status, 200, "the inbox opens the question the notification names");
+  assert.match(await inbox.text(), new RegExp(sessionId));
+
+  await answer(app, sessionId);
+  const result = await (await waiting).json();
+  assert.equal(result.data.status, "completed", "the waiting agent has the answer");
+  assert.deepEqual(result.data.feedback.selectedOptions, ["Ship it"]);
+
+  const byPath = (path: string) => receiver.received.filter((r) => r.path === path);
+  await eventually(
+    () => byPath("/hook").length >= 2 && byPath("/slack").length >= 2,
+    "both channels hear of both events",
+  );
+  await eventually(() => service.received.length >= 2, "the close message arrives");
+  await quietPeriod(300);
+  const hookTypes = byPath("/hook").map((r) => r.json.type).sort();
+  assert.deepEqual(hookTypes, ["session.answered", "session.created"], "each once");
+  assert.equal(new Set(byPath("/hook").map((r) => r.headers["webhook-id"])).size, 2);
+  assert.ok(byPath("/hook").every((r) => /^v1,/.test(r.headers["webhook-signature"])));
+  assert.equal(byPath("/slack").length, 2, "Slack: one message per event");
+  assert.deepEqual(service.received.map((r) => r.payload.type), ["show", "close"]);
 });
 
 Deno.test("a subscription the push service reports gone (410) is deleted, without retries", async () => {
