@@ -15,18 +15,8 @@ import {
   type TestInstance,
   tokenFor,
 } from "./_helpers.ts";
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const SCREENSHOTS = new URL("../artifacts/screenshots/", import.meta.url);
 const XSS_MARK = "XSS-FIRED";
 const WAIT = { timeout: 10_000 };
 

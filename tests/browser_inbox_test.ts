@@ -15,18 +15,8 @@ import {
   randomOwner,
   tokenFor,
 } from "./_helpers.ts";
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const SCREENSHOTS = new URL("../artifacts/screenshots/", import.meta.url);
 const WAIT = { timeout: 10_000 };
 const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1200, height: 900 };

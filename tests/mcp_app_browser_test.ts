@@ -13,18 +13,8 @@ import { readAppPayload } from "../lib/mcp/app/protocol.ts";
 import { randomOwner, tokenFor } from "./_helpers.ts";
 import { connectAppClient, serveAppInstance } from "./_mcp_app_fixture.ts";
 import { eventually } from "./_wait.ts";
+import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS } from "./_browser.ts";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--no-first-run",
-];
-const SCREENSHOTS = new URL("../artifacts/screenshots/", import.meta.url);
 const WAIT = { timeout: 15_000 };
 const HOST_PATH = "/__test-host";
 
