@@ -18,6 +18,7 @@
  *
  * {@link measurePageVsStatus} runs the page ÷ status comparison from code.
  */
+import { QUESTION } from "./_env.ts";
 import { openChildInstance, rssMb } from "./_server.ts";
 import { signToken } from "../lib/auth/jwt.ts";
 import type { RateLimits } from "../lib/config.ts";
@@ -27,22 +28,6 @@ const SECRET = "bench-secret-bench-secret-bench-secret-0123"; // the one `_serve
 const OWNER = "bench";
 const WARMUP_SECONDS = 1;
 
-/** A typical question (as in `page_bench.ts`): about 700 bytes of markdown, three options. */
-const QUESTION = {
-  title: "Release 2.4: ship today?",
-  message: [
-    "The release branch is green on Linux and macOS. **Windows CI** failed once on a flaky",
-    "network test (`test_retry_backoff`), then passed on retry.",
-    "",
-    "## What changed",
-    "",
-    ...Array.from({ length: 8 }, (_, i) => `- Change ${i + 1}: a line describing one commit.`),
-    "",
-    "Changelog: [CHANGELOG.md](https://example.com/changelog). Should I tag and publish now?",
-  ].join("\n"),
-  predefinedOptions: ["Ship it", "Wait for one more green run", "Hold the release"],
-  timeout: 3600,
-};
 const ANSWER = { selectedOptions: ["Ship it"], freeText: "Go ahead; tag it." };
 
 /** The server configurations: the service with its rate limits off or at defaults, or bare. */

@@ -11,7 +11,7 @@
  *
  * Run: `deno task bench page` (after `deno task build`; SAMPLES=n to change the sample count).
  */
-import { BENCH_ENV } from "./_env.ts";
+import { BENCH_ENV, QUESTION } from "./_env.ts";
 import { createApp } from "../app.ts";
 import { signToken } from "../lib/auth/jwt.ts";
 import { loadConfig } from "../lib/config.ts";
@@ -75,22 +75,6 @@ const app = createApp(services);
 const owner = "bench-owner";
 const token = await signToken(SECRET, { subject: owner, ttl: 3600 });
 
-// A typical question: a markdown summary of about 1 KB, three options, free text allowed.
-const QUESTION = {
-  title: "Release 2.4: ship today?",
-  message: [
-    "The release branch is green on Linux and macOS. **Windows CI** failed once on a flaky",
-    "network test (`test_retry_backoff`), then passed on retry.",
-    "",
-    "## What changed",
-    "",
-    ...Array.from({ length: 8 }, (_, i) => `- Change ${i + 1}: a line describing one commit.`),
-    "",
-    "Changelog: [CHANGELOG.md](https://example.com/changelog). Should I tag and publish now?",
-  ].join("\n"),
-  predefinedOptions: ["Ship it", "Wait for one more green run", "Hold the release"],
-  timeout: 3600,
-};
 const session = await services.feedback.create(owner, QUESTION);
 const prefs = { lang: "en" as const, theme: null, setCookies: [], secure: false };
 const t = messagesFor("en");

@@ -1,7 +1,8 @@
 /**
  * The document shell of every page: `<html lang>` and the theme attribute rendered on the server
  * (no flash), the stylesheet, the island entry, the top bar with the language and theme switches,
- * and the footer. Server-only.
+ * and the footer. The inbox (`InboxLayout`) is this shell with its own entry, home link, head
+ * additions and no footer. Server-only.
  */
 import type { ComponentChildren, JSX } from "preact";
 import { renderToString } from "preact-render-to-string";
@@ -23,33 +24,51 @@ export interface LayoutProps {
   title: string;
   /** Keep the page out of search engines (feedback pages are private links). */
   noindex?: boolean;
+  /** `cover`: an installed app's page may draw under a phone's notch and home bar. */
+  viewportFit?: "cover";
+  /** More of `<head>`, after the stylesheet and icon (an app's manifest, icons, stylesheet). */
+  head?: ComponentChildren;
+  /** The module script the page loads; {@link ISLAND_ENTRY_URL} by default. */
+  entry?: string;
+  /** What the top bar's brand links to and says; the home page and the site's name by default. */
+  home?: { href: string; label: string };
+  /** A class on `<body>`, for a page family's own stylesheet. */
+  bodyClass?: string;
+  /** The footer; shown by default. */
+  footer?: boolean;
   children: ComponentChildren;
 }
 
 /** The page shell. */
-export function Layout({ prefs, messages: t, title, noindex, children }: LayoutProps): JSX.Element {
+export function Layout(props: LayoutProps): JSX.Element {
+  const { prefs, messages: t, title, noindex, children } = props;
+  const home = props.home ?? { href: "/", label: t.siteName };
   const other = LANGS.find((l) => l !== prefs.lang)!;
+  const viewport = `width=device-width, initial-scale=1${
+    props.viewportFit ? `, viewport-fit=${props.viewportFit}` : ""
+  }`;
   return (
     <html lang={HTML_LANG[prefs.lang]} data-theme={prefs.theme ?? "auto"}>
       <head>
         <meta charset="utf-8" />
-        <meta name="viewport" content="width=device-width, initial-scale=1" />
+        <meta name="viewport" content={viewport} />
         <meta name="color-scheme" content={prefs.theme ?? "light dark"} />
         <meta name="referrer" content="no-referrer" />
         {noindex && <meta name="robots" content="noindex, nofollow" />}
         <title>{`${title} · ${t.siteName}`}</title>
         <link rel="stylesheet" href="/static/styles.css" />
         <link rel="icon" href="/static/icon.svg" type="image/svg+xml" />
-        <script type="module" src={ISLAND_ENTRY_URL} />
+        {props.head}
+        <script type="module" src={props.entry ?? ISLAND_ENTRY_URL} />
       </head>
-      <body>
+      <body class={props.bodyClass}>
         <a class="skip-link" href="#main">{t.skipToContent}</a>
         <header class="topbar">
-          <a class="brand" href="/">
+          <a class="brand" href={home.href}>
             <svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true">
               <path d="M4 5.5A2.5 2.5 0 0 1 6.5 3h11A2.5 2.5 0 0 1 20 5.5v8a2.5 2.5 0 0 1-2.5 2.5H10l-4.5 4v-4h0A1.5 1.5 0 0 1 4 14.5Z" />
             </svg>
-            <span>{t.siteName}</span>
+            <span>{home.label}</span>
           </a>
           <nav class="prefs" aria-label={t.languageLabel}>
             <a
@@ -68,16 +87,21 @@ export function Layout({ prefs, messages: t, title, noindex, children }: LayoutP
           </nav>
         </header>
         {children}
-        <footer class="footer">
-          <p>{t.footer}</p>
-        </footer>
+        {props.footer !== false && (
+          <footer class="footer">
+            <p>{t.footer}</p>
+          </footer>
+        )}
       </body>
     </html>
   );
 }
 
-/** What {@link renderInLayout} needs: the props of {@link Layout} but its children. */
-export type ShellProps = Omit<LayoutProps, "children">;
+/**
+ * What {@link renderInLayout} needs: the props of {@link Layout} that the kept shells are keyed
+ * by, and the title.
+ */
+export type ShellProps = Pick<LayoutProps, "prefs" | "messages" | "title" | "noindex">;
 
 // Stand-ins rendered in place of the title and the page's own markup; neither contains a
 // character the renderer escapes, so each appears in the output exactly as written.

@@ -111,3 +111,67 @@ export async function postOk(
   if (res.status !== 200) throw new Error(`POST ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json.data;
 }
+
+/** A test instance, a random owner's token, and one question that owner asked. */
+export interface TestSession {
+  instance: TestInstance;
+  token: string;
+  sessionId: string;
+}
+
+/** Options of {@link createTestSession}: the instance's, and the question to ask. */
+export interface TestSessionOptions extends TestInstanceOptions {
+  /** The create body; {@link createSessionViaApi}'s default question when absent. */
+  question?: Record<string, unknown>;
+}
+
+/**
+ * A test instance with one question asked through the REST API by a random owner. The caller
+ * disposes `instance` (`await using _ = instance`).
+ */
+export async function createTestSession(options: TestSessionOptions = {}): Promise<TestSession> {
+  const { question, ...instanceOptions } = options;
+  const instance = await createTestInstance(instanceOptions);
+  const token = await tokenFor(randomOwner());
+  const { sessionId } = await createSessionViaApi(instance, token, question);
+  return { instance, token, sessionId };
+}
+
+/** A test instance served on a real socket at the origin its configuration names. */
+export interface ServedTestInstance extends AsyncDisposable {
+  instance: TestInstance;
+  /** `http://127.0.0.1:PORT`, also the instance's `PUBLIC_BASE_URL`. */
+  origin: string;
+}
+
+/**
+ * Serves a test instance on 127.0.0.1, port 0, with `PUBLIC_BASE_URL` set to its own origin (so
+ * its links, cookies and origin checks match what a browser sees); dispose to stop both.
+ */
+export async function serveTestInstance(
+  options: TestInstanceOptions = {},
+): Promise<ServedTestInstance> {
+  // The origin is known only once the server listens, and the configuration needs it: until the
+  // app exists, requests are answered 503.
+  let fetchApp: (request: Request) => Response | Promise<Response> = () =>
+    new Response("starting", { status: 503 });
+  const server = Deno.serve(
+    { port: 0, hostname: "127.0.0.1", onListen() {} },
+    (request) => fetchApp(request),
+  );
+  const origin = `http://127.0.0.1:${server.addr.port}`;
+  const instance = await createTestInstance({
+    ...options,
+    env: { ...options.env, PUBLIC_BASE_URL: origin },
+  });
+  fetchApp = instance.app.fetch;
+  return {
+    instance,
+    origin,
+    async [Symbol.asyncDispose]() {
+      // The instance first: closing its realtime hub ends the sockets the server would wait for.
+      await instance[Symbol.asyncDispose]();
+      await server.shutdown();
+    },
+  };
+}

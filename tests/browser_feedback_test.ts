@@ -6,19 +6,25 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { createApp } from "../app.ts";
 import {
   authHeaders,
   createSessionViaApi,
-  createTestInstance,
   randomOwner,
+  serveTestInstance,
   type TestInstance,
   tokenFor,
 } from "./_helpers.ts";
-import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS } from "./_browser.ts";
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  type DeviceOptions,
+  deviceOptions,
+  hydrated,
+  SCREENSHOTS,
+  WAIT,
+} from "./_browser.ts";
 
 const XSS_MARK = "XSS-FIRED";
-const WAIT = { timeout: 10_000 };
 
 /** What a page did that it must not: dialogs, the XSS marker in the console, CSP violations. */
 interface Watchdog {
@@ -66,32 +72,14 @@ interface Harness {
   token: string;
   browser: Browser;
   dog: Watchdog;
-  newPage(
-    options?: {
-      viewport?: { width: number; height: number };
-      colorScheme?: "light" | "dark";
-      javaScriptEnabled?: boolean;
-    },
-  ): Promise<Page>;
+  newPage(options?: DeviceOptions & { javaScriptEnabled?: boolean }): Promise<Page>;
   session(body?: Record<string, unknown>): Promise<string>;
   result(id: string): Promise<{ status: number; body: ResultBody }>;
 }
 
-async function hydrated(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await page.waitForSelector("html[data-hydrated]", WAIT);
-}
-
 Deno.test("the feedback page works in a real browser", async (t) => {
-  let fetchApp: (request: Request) => Response | Promise<Response> = () =>
-    new Response("starting", { status: 503 });
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen() {} },
-    (request) => fetchApp(request),
-  );
-  const origin = `http://127.0.0.1:${server.addr.port}`;
-  const instance = await createTestInstance({ env: { PUBLIC_BASE_URL: origin } });
-  fetchApp = createApp(instance.services).fetch;
+  const served = await serveTestInstance();
+  const { instance, origin } = served;
   const token = await tokenFor(randomOwner());
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const contexts: BrowserContext[] = [];
@@ -103,20 +91,15 @@ Deno.test("the feedback page works in a real browser", async (t) => {
     browser,
     dog,
     async newPage(options = {}) {
-      const viewport = options.viewport ?? { width: 390, height: 844 };
-      const phone = viewport.width < 600;
+      const device = deviceOptions(options);
       const context = await browser.newContext({
-        viewport,
-        isMobile: phone,
-        hasTouch: phone,
-        colorScheme: options.colorScheme ?? "light",
+        ...device,
         javaScriptEnabled: options.javaScriptEnabled ?? true,
-        deviceScaleFactor: 1,
       });
       contexts.push(context);
       await context.addInitScript(CSP_HOOK);
       const page = await context.newPage();
-      if (phone) {
+      if (device.isMobile) {
         // A phone has no hover and a coarse pointer; Chromium's device emulation omits both.
         const cdp = await context.newCDPSession(page);
         await cdp.send("Emulation.setEmulatedMedia", {
@@ -491,7 +474,6 @@ Deno.test("the feedback page works in a real browser", async (t) => {
   } finally {
     for (const context of contexts) await context.close().catch(() => {});
     await browser.close();
-    await instance[Symbol.asyncDispose]();
-    await server.shutdown();
+    await served[Symbol.asyncDispose]();
   }
 });

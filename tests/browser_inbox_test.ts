@@ -7,36 +7,33 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
-import { createApp } from "../app.ts";
 import {
   authHeaders,
   createSessionViaApi,
-  createTestInstance,
   randomOwner,
+  serveTestInstance,
   tokenFor,
 } from "./_helpers.ts";
-import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS } from "./_browser.ts";
+import {
+  CHROMIUM,
+  CHROMIUM_ARGS,
+  type DeviceOptions,
+  deviceOptions,
+  hydrated,
+  PHONE,
+  SCREENSHOTS,
+  WAIT,
+} from "./_browser.ts";
 
-const WAIT = { timeout: 10_000 };
-const PHONE = { width: 390, height: 844 };
 const DESKTOP = { width: 1200, height: 900 };
 
-interface PageOptions {
-  viewport?: { width: number; height: number };
-  colorScheme?: "light" | "dark";
+interface PageOptions extends DeviceOptions {
   locale?: string;
 }
 
 Deno.test("the inbox works in a real browser", async (t) => {
-  let fetchApp: (request: Request) => Response | Promise<Response> = () =>
-    new Response("starting", { status: 503 });
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen() {} },
-    (request) => fetchApp(request),
-  );
-  const origin = `http://127.0.0.1:${server.addr.port}`;
-  const instance = await createTestInstance({ env: { PUBLIC_BASE_URL: origin } });
-  fetchApp = createApp(instance.services).fetch;
+  const served = await serveTestInstance();
+  const { instance, origin } = served;
   const browser: Browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: CHROMIUM_ARGS,
@@ -46,15 +43,9 @@ Deno.test("the inbox works in a real browser", async (t) => {
   const cspViolations: string[] = [];
 
   const newPage = async (options: PageOptions = {}): Promise<Page> => {
-    const viewport = options.viewport ?? PHONE;
-    const phone = viewport.width < 600;
     const context = await browser.newContext({
-      viewport,
-      isMobile: phone,
-      hasTouch: phone,
-      colorScheme: options.colorScheme ?? "light",
+      ...deviceOptions(options),
       locale: options.locale ?? "en-US",
-      deviceScaleFactor: 1,
     });
     contexts.push(context);
     const page = await context.newPage();
@@ -68,8 +59,7 @@ Deno.test("the inbox works in a real browser", async (t) => {
   /** Signs a fresh page in as `owner` through the sign-in link; waits for the live inbox. */
   const signedIn = async (owner: string, options: PageOptions = {}): Promise<Page> => {
     const page = await newPage(options);
-    await page.goto(`${origin}/inbox?token=${await tokenFor(owner)}`);
-    await page.waitForSelector("html[data-hydrated]", WAIT);
+    await hydrated(page, `${origin}/inbox?token=${await tokenFor(owner)}`);
     return page;
   };
 
@@ -206,8 +196,7 @@ Deno.test("the inbox works in a real browser", async (t) => {
         for (const colorScheme of ["light", "dark"] as const) {
           for (const lang of ["en", "zh"] as const) {
             const page = await signedIn(owner, { viewport, colorScheme });
-            await page.goto(`${origin}/inbox?lang=${lang}&theme=${colorScheme}`);
-            await page.waitForSelector("html[data-hydrated]", WAIT);
+            await hydrated(page, `${origin}/inbox?lang=${lang}&theme=${colorScheme}`);
             await page.locator(`#q-${sessionId} .inbox-toggle`).click();
             await page.locator(`#a-${sessionId} .answer`).waitFor(WAIT);
             await shot(page, `${size}-${colorScheme}-${lang}`);
@@ -248,7 +237,6 @@ Deno.test("the inbox works in a real browser", async (t) => {
   } finally {
     for (const context of contexts) await context.close().catch(() => {});
     await browser.close();
-    await server.shutdown();
-    await instance[Symbol.asyncDispose]();
+    await served[Symbol.asyncDispose]();
   }
 });

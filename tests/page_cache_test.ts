@@ -13,6 +13,7 @@ import {
   authHeaders,
   createSessionViaApi,
   createTestInstance,
+  createTestSession,
   randomOwner,
   type TestInstance,
   tokenFor,
@@ -65,12 +66,11 @@ Deno.test("a page viewed before its question was answered or withdrawn shows the
 
 Deno.test("a session gone for good is a 404, though its message was rendered before", async () => {
   let clock = Date.now();
-  await using instance = await createTestInstance({ now: () => clock });
-  const token = await tokenFor(randomOwner());
-  const { sessionId } = await createSessionViaApi(instance, token, {
-    message: "Remember **this**",
-    timeout: 60,
+  const { instance, sessionId } = await createTestSession({
+    now: () => clock,
+    question: { message: "Remember **this**", timeout: 60 },
   });
+  await using _ = instance;
   assert.ok((await page(instance, sessionId)).includes("Remember <strong>this</strong>"));
   const session = await instance.services.feedback.get(sessionId);
   clock = session.purgeAt + 1;

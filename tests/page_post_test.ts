@@ -4,14 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { MESSAGES } from "../lib/i18n.ts";
-import {
-  authHeaders,
-  createSessionViaApi,
-  createTestInstance,
-  randomOwner,
-  type TestInstance,
-  tokenFor,
-} from "./_helpers.ts";
+import { authHeaders, createTestSession, type TestInstance } from "./_helpers.ts";
 
 const FORM = { "content-type": "application/x-www-form-urlencoded" };
 
@@ -46,14 +39,10 @@ function shownError(html: string): { rendered: string | null; prop: unknown } {
   return { rendered: rendered?.[1] ?? null, prop: json ? JSON.parse(json).error : undefined };
 }
 
-async function setup(body?: Record<string, unknown>) {
-  const instance = await createTestInstance();
-  const token = await tokenFor(randomOwner());
-  const { sessionId } = await createSessionViaApi(
-    instance,
-    token,
-    body ?? { message: "Which?", predefinedOptions: ["Red", "Green", "Blue"] },
-  );
+async function setup(question?: Record<string, unknown>) {
+  const { instance, token, sessionId } = await createTestSession({
+    question: question ?? { message: "Which?", predefinedOptions: ["Red", "Green", "Blue"] },
+  });
   const result = async () => {
     const res = await instance.app.request(`/api/feedback/${sessionId}/result`, {
       headers: authHeaders(token),
@@ -175,12 +164,11 @@ Deno.test("answering a withdrawn question is a 410 showing 'withdrawn'", async (
 
 Deno.test("answering an expired question is a 410 showing 'expired'", async () => {
   let clock = Date.now();
-  await using instance = await createTestInstance({ now: () => clock });
-  const token = await tokenFor(randomOwner());
-  const { sessionId } = await createSessionViaApi(instance, token, {
-    message: "Quick?",
-    timeout: 2,
+  const { instance, sessionId } = await createTestSession({
+    now: () => clock,
+    question: { message: "Quick?", timeout: 2 },
   });
+  await using _ = instance;
   clock += 3000;
   const { res, html } = await post(instance, sessionId, form([["freeText", "late"]]));
   assert.equal(res.status, 410);
@@ -210,9 +198,8 @@ Deno.test("unknown ids answer the HTML 404; bodies that are not a form are refus
 });
 
 Deno.test("every answer attempt counts against the address's budget, refused content types too", async () => {
-  await using instance = await createTestInstance({ env: { RATE_LIMIT_SUBMIT: "2" } });
-  const token = await tokenFor(randomOwner());
-  const { sessionId } = await createSessionViaApi(instance, token);
+  const { instance, sessionId } = await createTestSession({ env: { RATE_LIMIT_SUBMIT: "2" } });
+  await using _ = instance;
   const json = { "content-type": "application/json" };
   const statuses: number[] = [];
   const remaining: (string | null)[] = [];
