@@ -19,20 +19,22 @@
  * that runs out (45 s MCP, 55 s REST) is opened again, as an agent would.
  *
  * Run: `deno task bench waiters`. Environment: WAITERS (default 10000), MCP_SHARE (share of MCP
- * waits, default 0.5), SAMPLE (answered waits, default 200), SAMPLE_SPREAD_MS (over how long,
- * default 20000), BASELINE (one-waiter trials, default 40), MCP_MAX_WAIT (default 45; 240 keeps
- * MCP calls from running out while a slow machine is still opening the rest), KV (`memory`,
- * default, or `file`: a fresh KV file as self-hosted), SERVER_V8_FLAGS (e.g. `--trace-gc`) with
- * SERVER_OUTPUT (a file for the server's output). Needs one file descriptor per wait in each process: Deno raises its
- * soft `ulimit -n` to the hard limit, and the server is started under `ulimit -n 65536` where
- * that is permitted; both limits are printed.
+ * waits, default 0.5), SAMPLE (answered waits, default 500, so that p99 is not one sample),
+ * SAMPLE_SPREAD_MS (over how long, default 20000), BASELINE (one-waiter trials, default 40),
+ * MCP_MAX_WAIT (default 45; 240 keeps MCP calls from running out while a slow machine is still
+ * opening the rest), KV (`memory`, default, or `file`: a fresh KV file as self-hosted),
+ * SERVER_V8_FLAGS (comma-separated, e.g. `--trace-gc,--no-memory-reducer`; default: the
+ * `--v8-flags` of `deno task start`, none if it has none) with SERVER_OUTPUT (a file for the
+ * server's output). Needs one file descriptor per wait in each process: Deno raises its soft
+ * `ulimit -n` to the hard limit, and the server is started under `ulimit -n 65536` where that is
+ * permitted; both limits are printed.
  */
 import { signToken } from "../lib/auth/jwt.ts";
 import { peakRssMb, rssMb } from "./_server.ts";
 
 const WAITERS = Number(Deno.env.get("WAITERS") ?? 10_000);
 const MCP_SHARE = Number(Deno.env.get("MCP_SHARE") ?? 0.5);
-const SAMPLE = Number(Deno.env.get("SAMPLE") ?? 200);
+const SAMPLE = Number(Deno.env.get("SAMPLE") ?? 500);
 const SAMPLE_SPREAD_MS = Number(Deno.env.get("SAMPLE_SPREAD_MS") ?? 20_000);
 const BASELINE = Number(Deno.env.get("BASELINE") ?? 40);
 const KV = Deno.env.get("KV") === "file" ? "file" : "memory";
@@ -48,6 +50,18 @@ const TARGET_P99_MS = 50;
 const TARGET_RSS_MB = 600;
 /** MCP protocol revision the raw calls speak (either SDK generation answers it). */
 const MCP_PROTOCOL = "2025-11-25";
+
+/**
+ * The V8 flags of the service: SERVER_V8_FLAGS, or else those `deno task start` passes
+ * (`--v8-flags=…` in deno.json), so that the figures are those of the service as it is started.
+ * The bare baseline server runs without any.
+ */
+const SERVER_V8_FLAGS = Deno.env.get("SERVER_V8_FLAGS") ?? startTaskV8Flags();
+
+function startTaskV8Flags(): string {
+  const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
+  return /--v8-flags=(\S+)/.exec(config.tasks?.start ?? "")?.[1] ?? "";
+}
 
 /**
  * The service's settings for this benchmark, all at their documented defaults and set here so
@@ -197,8 +211,7 @@ function serveBare() {
  * Runs this file as a server child under a raised `ulimit -n` and reads its announcement. The
  * child's output is read to its end (a pipe left full would stall it) and kept.
  */
-async function spawnChild(args: string[], env: Record<string, string>) {
-  const v8Flags = Deno.env.get("SERVER_V8_FLAGS");
+async function spawnChild(args: string[], env: Record<string, string>, v8Flags = "") {
   const child = new Deno.Command("sh", {
     args: [
       "-c",
@@ -282,6 +295,20 @@ function loadAverage(): string {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * `items` in a uniformly random order (Fisher–Yates). Sorting with a random comparator is not:
+ * V8's sort leaves most items near where they were, so a sample of the first 200 of 10,000 waits
+ * (REST first, then MCP) once held 199 REST waits and one MCP call.
+ */
+function shuffled<T>(items: T[]): T[] {
+  const out = [...items];
+  for (let i = out.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1));
+    [out[i], out[j]] = [out[j], out[i]];
+  }
+  return out;
+}
+
 function percentile(samples: number[], q: number): number {
   const sorted = samples.toSorted((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
@@ -363,6 +390,7 @@ async function measure() {
       HOSTNAME: "127.0.0.1",
       LOG_LEVEL: "error",
     },
+    SERVER_V8_FLAGS,
   );
   const pid = child.pid;
   const origin = `http://127.0.0.1:${announced.port}`;
@@ -384,7 +412,7 @@ async function measure() {
     }); ${owners.length} owners × ≤${PER_OWNER} waits, so no owner reaches its wait cap; each ` +
       `submit from its own X-Forwarded-For address; KV ${
         KV === "file" ? "in a local file" : "in memory (its data counts in the server's RSS)"
-      }`,
+      }; server V8 flags: ${SERVER_V8_FLAGS || "none"}`,
   );
   console.log(
     `open files (ulimit -n): server ${fdLimit(pid)}, load ${fdLimit("self")}; ${
@@ -558,10 +586,11 @@ async function measure() {
     const holdCpu = await cpuOver(HOLD_WINDOW_MS);
 
     // Answer a random sample, spread over time, while the rest keep waiting.
-    const sample = waiters.map((_, i) => i).sort(() => Math.random() - 0.5)
-      .slice(0, Math.min(SAMPLE, waiters.length));
+    const sample = shuffled(waiters.map((_, i) => i)).slice(0, Math.min(SAMPLE, waiters.length));
     const c0 = cpuSeconds(pid), s0 = performance.now();
     const wake: Record<Kind, number[]> = { rest: [], mcp: [] };
+    /** Each sampled submit's own round trip: a wake as slow as its submit was slow everywhere. */
+    const submits: number[] = [];
     const loadStalls = stallMonitor();
     let serverStall = 0;
     const watchStalls = setInterval(async () => {
@@ -572,6 +601,7 @@ async function measure() {
       await sleep((k * SAMPLE_SPREAD_MS) / sample.length);
       const w = waiters[index];
       const sentAt = await submit(w.id);
+      submits.push(performance.now() - sentAt);
       await w.done;
       if (w.outcome !== "completed") throw new Error(`sampled waiter: ${w.outcome}`);
       wake[w.kind].push(w.endedAt! - sentAt);
@@ -659,6 +689,7 @@ async function measure() {
       console.log(`  REST  ${summary(wake.rest)}`);
       console.log(`  MCP   ${summary(wake.mcp)}`);
     }
+    console.log(`  (the submits themselves answered in ${summary(submits)})`);
     console.log(`baseline, one waiter open at a time (same run):`);
     console.log(`  all   ${summary(base)}`);
     if (baseWake.rest.length && baseWake.mcp.length) {

@@ -1,12 +1,13 @@
 /**
  * The view of a final session: thanks (answered here), already answered (elsewhere), expired or
- * withdrawn, each with its icon, title and text, and what was sent when there is an answer.
+ * withdrawn, each with its icon, title and text, and what was sent (its images too) when there is
+ * an answer.
  * @module
  */
 import type { ComponentChildren, JSX, RefObject } from "preact";
 import type { SessionStatus } from "../lib/feedback/model.ts";
 import { AnswerSummary } from "./_AnswerSummary.tsx";
-import type { AnswerDraft, FeedbackAppMessages } from "./_props.ts";
+import type { AnswerView, FeedbackAppMessages } from "./_props.ts";
 
 /** What {@link Outcome} shows. */
 export interface OutcomeProps {
@@ -14,7 +15,7 @@ export interface OutcomeProps {
   status: SessionStatus;
   /** The answer was sent from this page. */
   sentHere: boolean;
-  answer: AnswerDraft | null;
+  answer: AnswerView | null;
   messages: FeedbackAppMessages;
   /** The heading, focusable, so a view change can move focus to it. */
   headingRef: RefObject<HTMLHeadingElement | null>;

@@ -6,6 +6,7 @@
  * @module
  */
 import type { SessionStatus } from "../lib/feedback/model.ts";
+import type { PageImage } from "../lib/feedback/linked_images.ts";
 import type { FEEDBACK_APP_MESSAGES } from "./feedback_app_messages.ts";
 
 /** The strings of {@link FEEDBACK_APP_MESSAGES}. */
@@ -17,6 +18,21 @@ export interface AnswerDraft {
   freeText: string;
 }
 
+export type { PageImage };
+
+/**
+ * An image as a view shows it: from `preview` (a `blob:` address of this page) while the page has
+ * the bytes (the answer it just sent), else from `url`, which the link always goes to.
+ */
+export interface ShownImage extends PageImage {
+  preview?: string;
+}
+
+/** An answer as sent, with its images once the server holds them. */
+export interface AnswerView extends AnswerDraft {
+  images?: ShownImage[];
+}
+
 /** Everything the island needs; JSON only, as for every island. */
 export interface FeedbackAppProps {
   sessionId: string;
@@ -25,12 +41,18 @@ export interface FeedbackAppProps {
   multiSelect: boolean;
   allowFreeText: boolean;
   maxFreeTextLength: number;
+  /** The question's images (none: empty). */
+  images: PageImage[];
+  /** How many images an answer may carry (`FEEDBACK_MAX_IMAGES`; 0: the form offers none). */
+  maxImages: number;
+  /** The largest image the server takes, in bytes (`FEEDBACK_MAX_IMAGE_BYTES`). */
+  maxImageBytes: number;
   /** Epoch ms. */
   expiresAt: number;
   /** The server's clock when it rendered the page (epoch ms): the countdown's first value. */
   renderedAt: number;
   /** What was sent, when the session is completed. */
-  answer: AnswerDraft | null;
+  answer: AnswerView | null;
   /** The answer was sent from this page (shows the thank-you view). */
   sentHere: boolean;
   /** The form's content (after a rejected no-JS post, what the human had entered). */

@@ -9,7 +9,7 @@ import { batch, computed, type ReadonlySignal, type Signal, signal } from "@prea
 import { createRef, type RefObject } from "preact";
 import type { SessionStatus } from "../lib/feedback/model.ts";
 import { fetchIslandProps } from "../lib/islands/client.ts";
-import type { AnswerDraft, FeedbackAppMessages, FeedbackAppProps } from "./_props.ts";
+import type { AnswerView, FeedbackAppMessages, FeedbackAppProps } from "./_props.ts";
 
 /** A state the page turns to when it learns the session is over. */
 export type FinalStatus = "completed" | "expired" | "cancelled";
@@ -28,7 +28,7 @@ export interface FeedbackState {
   /** The form is shown: the socket, countdown, draft and shortcuts run only while true. */
   pending: ReadonlySignal<boolean>;
   /** What was sent, once the session is completed. */
-  answer: Signal<AnswerDraft | null>;
+  answer: Signal<AnswerView | null>;
   /** The answer was sent from this page (the thank-you view). */
   sentHere: Signal<boolean>;
   /** The ticked options. */
@@ -52,7 +52,7 @@ export interface FeedbackState {
   /** Shows `message` as the form's error and moves focus to it. */
   showError(message: string): void;
   /** The server took `answer` from this page: the thank-you view. */
-  accept(answer: AnswerDraft): void;
+  accept(answer: AnswerView): void;
   /** Turns to a final state learnt from elsewhere, then asks the page what the server knows. */
   turnTo(status: FinalStatus): Promise<void>;
   /** A status the live socket announced; anything but a final state is ignored. */
@@ -63,7 +63,7 @@ export interface FeedbackState {
 export function createFeedbackState(props: FeedbackAppProps): FeedbackState {
   const t = props.messages;
   const status = signal<SessionStatus>(props.status);
-  const answer = signal<AnswerDraft | null>(props.answer);
+  const answer = signal<AnswerView | null>(props.answer);
   const selected = signal<string[]>(props.draft.selectedOptions);
   const busy = signal(false);
   const error = signal<string | null>(props.error);
@@ -124,7 +124,7 @@ export function createFeedbackState(props: FeedbackAppProps): FeedbackState {
     },
     accept(sent) {
       batch(() => {
-        answer.value = { selectedOptions: sent.selectedOptions, freeText: sent.freeText.trim() };
+        answer.value = { ...sent, freeText: sent.freeText.trim() };
         sentHere.value = true;
         status.value = "completed";
         announcement.value = t.thankYouTitle;

@@ -1,7 +1,8 @@
 import assert from "node:assert/strict";
-import { answerErrorKey } from "./answer_errors.ts";
+import { answerErrorKey, answerErrorValues, formatSize } from "./answer_errors.ts";
 
 const LIMIT = { maxFreeTextLength: 10 };
+const LIMIT_TEXT = { ...LIMIT, freeText: "x".repeat(11) };
 
 function invalid(field: string, reason: string) {
   return { code: "INVALID_REQUEST", details: { field, reason } };
@@ -42,4 +43,34 @@ Deno.test("each refusal maps to its message by code and field", () => {
   for (const [error, key] of cases) {
     assert.equal(answerErrorKey(error as never, sent), key, JSON.stringify(error));
   }
+});
+
+Deno.test("refused images map to their messages by code and the field they name", () => {
+  const sent = { ...LIMIT, freeText: "see", images: 2 };
+  const error = (code: string, field?: string) => ({ code, details: field ? { field } : {} });
+  const cases: [unknown, string][] = [
+    [error("UNSUPPORTED_MEDIA_TYPE", "images[1].data"), "errorImagesRefused"],
+    [error("UNSUPPORTED_MEDIA_TYPE", "images[0].mimeType"), "errorImagesRefused"],
+    [error("PAYLOAD_TOO_LARGE", "images[0].data"), "errorImagesTooLarge"],
+    // A body over the cap names no field: with images in it, they made it large.
+    [error("PAYLOAD_TOO_LARGE"), "errorImagesTooLarge"],
+    [invalid("images", "must hold at most 4 images (got 5)"), "errorImagesTooMany"],
+    [invalid("images[1].data", "is not a whole PNG image"), "errorImageBroken"],
+    [error("QUOTA_EXCEEDED"), "errorImageQuota"],
+  ];
+  for (const [refusal, key] of cases) {
+    assert.equal(answerErrorKey(refusal as never, sent), key, JSON.stringify(refusal));
+  }
+  // Without images, a body too large is the text's doing, as before.
+  assert.equal(answerErrorKey(error("PAYLOAD_TOO_LARGE") as never, LIMIT_TEXT), "errorTooLong");
+});
+
+Deno.test("the messages' values state the limits as people read them", () => {
+  assert.deepEqual(
+    answerErrorValues({ maxFreeTextLength: 8000, maxImages: 4, maxImageBytes: 2 * 1024 * 1024 }),
+    { max: 8000, images: 4, size: "2 MB" },
+  );
+  assert.equal(formatSize(10_240), "10 KB");
+  assert.equal(formatSize(1_572_864), "1.5 MB");
+  assert.equal(formatSize(100), "1 KB");
 });

@@ -23,6 +23,10 @@ export interface FeedbackLimits {
   maxMetadataBytes: number;
   /** Serialized size limit of the answerer's metadata, in bytes. */
   maxSubmitMetadataBytes: number;
+  /** `FEEDBACK_MAX_IMAGES`: images a question, and an answer, may each carry; 0 turns images off. */
+  maxImages: number;
+  /** `FEEDBACK_MAX_IMAGE_BYTES`: largest decoded size of one image, in bytes. */
+  maxImageBytes: number;
 }
 
 /** JWT verification settings. */
@@ -65,6 +69,11 @@ export interface OwnerQuotas {
   maxWaits: number;
   /** WebSockets one owner's sessions and owner streams may hold at once on one instance. */
   maxSockets: number;
+  /**
+   * `OWNER_MAX_IMAGE_BYTES`: bytes of images (questions' and answers') one owner's sessions may
+   * hold in storage at once, across all instances (counted in KV).
+   */
+  maxImageBytes: number;
 }
 
 /** Limits of the MCP endpoint. */
@@ -129,6 +138,11 @@ export interface Config {
   logLevel: LogLevel;
   /** Largest JSON body accepted, in bytes. */
   maxBodyBytes: number;
+  /**
+   * Largest body of a request that may carry images (REST create and submit, MCP, the page's
+   * form post): {@link maxBodyBytes} plus the base64 of `maxImages` images at the byte limit.
+   */
+  maxImageBodyBytes: number;
   /** Requests per minute: create and read per owner, submit and page views per client address. */
   rateLimits: RateLimits;
   /** Take the client address from the last `X-Forwarded-For` entry (one trusted proxy in front). */
@@ -156,6 +170,7 @@ export function parseDuration(text: string): number | undefined {
 }
 
 const positiveInt = z.coerce.number().int().positive();
+const MIB = 1024 * 1024;
 const list = z.string().transform((s) => s.split(",").map((v) => v.trim()).filter(Boolean));
 const secret = z.string().refine((s) => new TextEncoder().encode(s).length >= 32, {
   message: "must be at least 32 bytes",
@@ -189,6 +204,8 @@ const envSchema = z.object({
   FEEDBACK_MAX_OPTIONS: positiveInt.max(100).default(10),
   FEEDBACK_MAX_OPTION_LENGTH: positiveInt.max(1000).default(100),
   FEEDBACK_MAX_FREE_TEXT_LENGTH: positiveInt.max(100_000).default(8000),
+  FEEDBACK_MAX_IMAGES: z.coerce.number().int().min(0).max(20).default(4),
+  FEEDBACK_MAX_IMAGE_BYTES: positiveInt.max(16 * MIB).default(2 * MIB),
   CORS_ORIGINS: list.default([]),
   LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
   WS_MAX_SOCKETS: positiveInt.max(1_000_000).default(10_000),
@@ -205,6 +222,7 @@ const envSchema = z.object({
   OWNER_MAX_PENDING: z.coerce.number().int().min(0).max(1_000_000).default(200),
   OWNER_MAX_WAITS: z.coerce.number().int().min(0).max(1_000_000).default(100),
   OWNER_MAX_SOCKETS: z.coerce.number().int().min(0).max(1_000_000).default(100),
+  OWNER_MAX_IMAGE_BYTES: z.coerce.number().int().min(0).max(2 ** 50).default(256 * MIB),
   // 240 s is the longest any MCP call may hold, even with progress (see lib/mcp/wait.ts).
   MCP_MAX_WAIT: z.coerce.number().int().min(1).max(240).default(45),
   // Unset: a progress token earns no longer hold (SDK clients keep their timeout through progress).
@@ -238,17 +256,35 @@ const envSchema = z.object({
 const KV_VALUE_BUDGET = 60_000;
 
 /**
+ * Bytes one image's manifest entry takes in its session record, besides its alt text (field
+ * names, type, sizes, and the 36-character id of its chunks), rounded up.
+ */
+const IMAGE_MANIFEST_BYTES = 200;
+/** Longest alt text of a question image (`MAX_ALT_LENGTH` of lib/images/types.ts). */
+const ALT_BYTES = 300;
+
+/**
  * Bytes a session record with its answer needs when every text is at its limit in plain ASCII
  * (one byte a character): message, title, options, creator metadata, free text, and the
- * combined feedback (options + free text again) and answer metadata. Text outside Latin-1 takes
- * two to four bytes a character; such oversized answers are refused with a 413 at submit time.
+ * combined feedback (options + free text again) and answer metadata, and the manifests of the
+ * question's and the answer's images (their bytes live in chunks of their own). Text outside
+ * Latin-1 takes two to four bytes a character; such oversized answers are refused with a 413 at
+ * submit time.
  */
-function storedSessionBytes(max: { message: number; options: number; freeText: number }): number {
+function storedSessionBytes(
+  max: { message: number; options: number; freeText: number; images: number },
+): number {
   const title = 120, metadata = 8 * 1024, submitMetadata = 2 * 1024;
   return max.message + title + max.options + metadata + max.freeText +
     (max.options + max.freeText) +
-    submitMetadata;
+    submitMetadata +
+    max.images * (IMAGE_MANIFEST_BYTES + ALT_BYTES) + max.images * IMAGE_MANIFEST_BYTES;
 }
+
+/** Base64 characters of `bytes` bytes, padded. */
+const base64Length = (bytes: number) => 4 * Math.ceil(bytes / 3);
+/** Room per image in a body for its JSON field names, quotes and alt (or a multipart header). */
+const IMAGE_BODY_OVERHEAD = 2048;
 
 /**
  * Builds the configuration from environment variables (empty strings count as unset).
@@ -286,10 +322,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     message: e.FEEDBACK_MAX_MESSAGE_LENGTH,
     options: e.FEEDBACK_MAX_OPTIONS * e.FEEDBACK_MAX_OPTION_LENGTH,
     freeText: e.FEEDBACK_MAX_FREE_TEXT_LENGTH,
+    images: e.FEEDBACK_MAX_IMAGES,
   });
   if (worstCase > KV_VALUE_BUDGET) {
     problems.push(
-      `FEEDBACK_MAX_MESSAGE_LENGTH, FEEDBACK_MAX_FREE_TEXT_LENGTH, FEEDBACK_MAX_OPTIONS, FEEDBACK_MAX_OPTION_LENGTH: a session and its answer at these limits need ${worstCase} bytes, above the ${KV_VALUE_BUDGET} a Deno KV value may hold; lower them`,
+      `FEEDBACK_MAX_MESSAGE_LENGTH, FEEDBACK_MAX_FREE_TEXT_LENGTH, FEEDBACK_MAX_OPTIONS, FEEDBACK_MAX_OPTION_LENGTH, FEEDBACK_MAX_IMAGES: a session and its answer at these limits need ${worstCase} bytes, above the ${KV_VALUE_BUDGET} a Deno KV value may hold; lower them`,
     );
   }
   if (e.NOTIFY_WEBHOOK_URL && !e.NOTIFY_WEBHOOK_SECRET) {
@@ -334,10 +371,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxFreeTextLength: e.FEEDBACK_MAX_FREE_TEXT_LENGTH,
       maxMetadataBytes: 8 * 1024,
       maxSubmitMetadataBytes: 2 * 1024,
+      maxImages: e.FEEDBACK_MAX_IMAGES,
+      maxImageBytes: e.FEEDBACK_MAX_IMAGE_BYTES,
     },
     corsOrigins: e.CORS_ORIGINS,
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: 64 * 1024,
+    maxImageBodyBytes: 64 * 1024 +
+      e.FEEDBACK_MAX_IMAGES * (base64Length(e.FEEDBACK_MAX_IMAGE_BYTES) + IMAGE_BODY_OVERHEAD),
     trustProxy: e.TRUST_PROXY,
     rateLimits: {
       create: e.RATE_LIMIT_CREATE,
@@ -354,6 +395,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       maxPending: e.OWNER_MAX_PENDING,
       maxWaits: e.OWNER_MAX_WAITS,
       maxSockets: e.OWNER_MAX_SOCKETS,
+      maxImageBytes: e.OWNER_MAX_IMAGE_BYTES,
     },
     expirySweepInterval: e.EXPIRY_SWEEP_INTERVAL,
     mcp: {

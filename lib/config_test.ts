@@ -108,15 +108,29 @@ Deno.test("loadConfig reads the per-owner quotas, 0 turning one off", () => {
     maxPending: 200,
     maxWaits: 100,
     maxSockets: 100,
+    maxImageBytes: 256 * 1024 * 1024,
   });
   const config = loadConfig({
     JWT_SECRET: SECRET,
     OWNER_MAX_PENDING: "0",
     OWNER_MAX_WAITS: "5",
     OWNER_MAX_SOCKETS: "7",
+    OWNER_MAX_IMAGE_BYTES: "0",
   });
-  assert.deepEqual(config.ownerQuotas, { maxPending: 0, maxWaits: 5, maxSockets: 7 });
-  for (const name of ["OWNER_MAX_PENDING", "OWNER_MAX_WAITS", "OWNER_MAX_SOCKETS"]) {
+  assert.deepEqual(config.ownerQuotas, {
+    maxPending: 0,
+    maxWaits: 5,
+    maxSockets: 7,
+    maxImageBytes: 0,
+  });
+  for (
+    const name of [
+      "OWNER_MAX_PENDING",
+      "OWNER_MAX_WAITS",
+      "OWNER_MAX_SOCKETS",
+      "OWNER_MAX_IMAGE_BYTES",
+    ]
+  ) {
     assert.throws(
       () => loadConfig({ JWT_SECRET: SECRET, [name]: "-1" }),
       (e) => e instanceof ConfigError && e.message.includes(name),
@@ -147,6 +161,26 @@ Deno.test("MCP_MAX_WAIT defaults to 45 s and accepts 1 to 240 s only", () => {
       () => loadConfig({ JWT_SECRET: SECRET, MCP_MAX_WAIT: bad }),
       (e) => e instanceof ConfigError && e.message.includes("MCP_MAX_WAIT"),
       bad,
+    );
+  }
+});
+
+Deno.test("image limits default to 4 images of 2 MiB, and the image body cap fits them in base64", () => {
+  const config = loadConfig({ JWT_SECRET: SECRET });
+  assert.equal(config.feedback.maxImages, 4);
+  assert.equal(config.feedback.maxImageBytes, 2 * 1024 * 1024);
+  const base64 = 4 * Math.ceil((2 * 1024 * 1024) / 3);
+  assert.ok(config.maxImageBodyBytes >= config.maxBodyBytes + 4 * base64);
+  assert.ok(config.maxImageBodyBytes <= config.maxBodyBytes + 4 * (base64 + 4096));
+
+  const off = loadConfig({ JWT_SECRET: SECRET, FEEDBACK_MAX_IMAGES: "0" });
+  assert.equal(off.feedback.maxImages, 0);
+  assert.equal(off.maxImageBodyBytes, off.maxBodyBytes, "no images: no room for them either");
+
+  for (const [name, value] of [["FEEDBACK_MAX_IMAGES", "-1"], ["FEEDBACK_MAX_IMAGE_BYTES", "0"]]) {
+    assert.throws(
+      () => loadConfig({ JWT_SECRET: SECRET, [name]: value }),
+      (e) => e instanceof ConfigError && e.message.includes(name),
     );
   }
 });

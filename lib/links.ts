@@ -36,6 +36,23 @@ export function sessionLinks(publicBaseUrl: string, id: string): SessionLinks {
   };
 }
 
+/** Which door an image is served through: see {@link imageUrlOf}. */
+export type ImageAccess = "capability" | "owner";
+
+/**
+ * Where image `imageId` of session `sessionId` is served: `capability` is
+ * `/feedback/{id}/images/{imageId}`, for whoever holds the session id (the page, the human);
+ * `owner` is `/api/feedback/{id}/images/{imageId}`, behind the owner's bearer token (the agent).
+ * An empty `publicBaseUrl` gives the path alone (the pages link to their own origin).
+ */
+export function imageUrlOf(
+  publicBaseUrl: string,
+  image: { sessionId: string; imageId: string; access: ImageAccess },
+): string {
+  const path = `/feedback/${image.sessionId}/images/${encodeURIComponent(image.imageId)}`;
+  return `${publicBaseUrl}${image.access === "owner" ? "/api" : ""}${path}`;
+}
+
 /** The MCP endpoint that clients connect to. */
 export function mcpUrlOf(publicBaseUrl: string): string {
   return `${publicBaseUrl}/mcp`;

@@ -10,7 +10,7 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { format } from "../lib/i18n.ts";
 import { codePointLength } from "../lib/text.ts";
 import { AnswerSummary, formatRemaining } from "../islands/FeedbackApp.tsx";
-import type { FormController } from "./controller.ts";
+import type { FormController, ShownImage } from "./controller.ts";
 import type { FormStrings } from "./strings.ts";
 
 /** Under a minute left, the countdown is styled as urgent (as on the page). */
@@ -45,11 +45,85 @@ export function FeedbackForm({ form }: { form: FormController }): JSX.Element {
           />
         )
         : preview && <div class="message preview">{preview.message}</div>}
+      <QuestionImages form={form} t={t} />
       {view === "loading" && <p class="form-note" data-view="loading">{t.formWaiting}</p>}
       {view === "unavailable" && <Unavailable form={form} t={t} />}
       {view === "form" && <AnswerForm form={form} t={t} />}
       {view === "outcome" && <Outcome form={form} t={t} />}
     </main>
+  );
+}
+
+/**
+ * The question's images: thumbnails in a grid that keeps two columns on a phone; a click (or tap,
+ * Enter, Space) shows one at the full width of the form with its alt text under it, and another
+ * click or Escape shrinks it again. The document grows and the host resizes the frame, so the
+ * enlarged image needs no overlay that a content-sized frame could not hold.
+ */
+function QuestionImages({ form, t }: { form: FormController; t: FormStrings }): JSX.Element | null {
+  const images = form.images.value;
+  const zoomed = form.zoomed.value;
+  if (images.length === 0) return null;
+  const count = images.length;
+  return (
+    <ul class="form-images" aria-label={t.formImages} data-count={count}>
+      {images.map((image, index) => {
+        const large = image.id === zoomed;
+        const label = format(large ? t.formImageShrink : t.formImageEnlarge, {
+          n: index + 1,
+          count,
+        });
+        return (
+          <li
+            key={image.id}
+            class={large ? "form-image zoomed" : "form-image"}
+            data-image={image.id}
+          >
+            <button
+              type="button"
+              class="form-image-button"
+              aria-label={image.alt ? `${label}. ${image.alt}` : label}
+              aria-expanded={large ? "true" : "false"}
+              onClick={() => form.zoomed.value = large ? null : image.id}
+              onKeyDown={(event) => {
+                if (event.key === "Escape" && large) form.zoomed.value = null;
+              }}
+            >
+              <QuestionImage key={image.src} image={image} t={t} />
+            </button>
+            {large && image.alt && <p class="form-image-alt">{image.alt}</p>}
+          </li>
+        );
+      })}
+    </ul>
+  );
+}
+
+/** One image; a `data:` URL that will not load falls back to the capability address. */
+function QuestionImage({ image, t }: { image: ShownImage; t: FormStrings }): JSX.Element {
+  // Keyed by `image.src` where it is used: a new source starts over with a new component.
+  const [src, setSrc] = useState(image.src);
+  const [failed, setFailed] = useState(false);
+  if (failed) {
+    return (
+      <span class="form-image-missing" role="img" aria-label={image.alt ?? t.formImageMissing}>
+        {image.alt && <span>{image.alt}</span>}
+        <span class="form-note">{t.formImageMissing}</span>
+      </span>
+    );
+  }
+  return (
+    <img
+      src={src}
+      alt={image.alt ?? ""}
+      width={image.width}
+      height={image.height}
+      decoding="async"
+      onError={() => {
+        if (image.fallbackSrc && src !== image.fallbackSrc) setSrc(image.fallbackSrc);
+        else setFailed(true);
+      }}
+    />
   );
 }
 

@@ -16,6 +16,7 @@ import { answerErrorKey } from "../islands/answer_errors.ts";
 import {
   APP_TOOLS,
   type AppErrorInfo,
+  type AppImage,
   type AppState,
   readAppPayload,
 } from "../lib/mcp/app/protocol.ts";
@@ -41,6 +42,74 @@ export interface FormHost {
   openLink(url: string): void;
 }
 
+/** An image of the agent's arguments, as the host handed them to the view. */
+export interface InputImage {
+  data: string;
+  mimeType: string;
+  alt?: string;
+}
+
+/** An image of the question as the view shows it. */
+export interface ShownImage {
+  id: string;
+  /** A `data:` URL of the agent's own bytes, or the image's capability address. */
+  src: string;
+  /** The capability address, tried when `src` is a `data:` URL that does not load. */
+  fallbackSrc: string | null;
+  alt: string | null;
+  /** Known once the server has read the image (its result); absent in the preview. */
+  width?: number;
+  height?: number;
+}
+
+/** The types a question image may have (lib/feedback/model.ts `IMAGE_TYPES`); no SVG. */
+const RASTER_TYPES: readonly string[] = ["image/png", "image/jpeg", "image/webp", "image/gif"];
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** The arguments' images that can be shown as `data:` URLs (raster types, base64 only). */
+function inputImagesOf(args: Record<string, unknown> | undefined): InputImage[] {
+  if (!Array.isArray(args?.images)) return [];
+  return args.images.flatMap((item: unknown) => {
+    const { data, mimeType, alt } = (item ?? {}) as Record<string, unknown>;
+    if (typeof data !== "string" || typeof mimeType !== "string") return [];
+    return [{ data, mimeType, ...(typeof alt === "string" ? { alt } : {}) }];
+  });
+}
+
+/** A `data:` URL of an argument image, or null when its type or text cannot be one. */
+function dataUrlOf(image: InputImage | undefined, type: string): string | null {
+  if (!image || image.mimeType.toLowerCase() !== type || !RASTER_TYPES.includes(type)) return null;
+  return BASE64.test(image.data) ? `data:${type};base64,${image.data}` : null;
+}
+
+/**
+ * Where each question image comes from. The agent's arguments hold the very bytes the server
+ * stored (a question is only created when every image is accepted, in order), so the view shows
+ * them as `data:` URLs, without network, which the spec's default policy for views allows. The
+ * capability address is for views whose arguments carry none (`get_feedback_result`), and for a
+ * host that handed over no arguments. Images show only once the result says the server took them.
+ */
+export function shownImages(
+  stateImages: readonly AppImage[] | undefined,
+  input: readonly InputImage[],
+): ShownImage[] {
+  // Before the result nothing is shown: the server has not yet checked the arguments' bytes (a
+  // pixel bomb it refuses must never reach the human's decoder).
+  if (!stateImages) return [];
+  const matches = input.length === stateImages.length;
+  return stateImages.map((image, i) => {
+    const data = matches ? dataUrlOf(input[i], image.mimeType) : null;
+    return {
+      id: image.id,
+      src: data ?? image.url,
+      fallbackSrc: data ? image.url : null,
+      alt: image.alt,
+      width: image.width,
+      height: image.height,
+    };
+  });
+}
+
 /** Which view the form shows. */
 export type FormView = "loading" | "form" | "outcome" | "unavailable";
 
@@ -56,6 +125,10 @@ export interface FormController {
   state: Signal<AppState | null>;
   /** The question as the agent asked it (plain text), before its result arrives. */
   preview: Signal<{ title: string | null; message: string } | null>;
+  /** The question's images, in order (from the arguments until the result arrives). */
+  images: ReadonlySignal<ShownImage[]>;
+  /** The id of the image shown large, or null. */
+  zoomed: Signal<string | null>;
   problem: Signal<Problem | null>;
   /** The page's link, offered when the form cannot answer. */
   pageUrl: ReadonlySignal<string | null>;
@@ -104,6 +177,8 @@ export function createFormController(options: FormOptions): FormController {
   const hostLocale = signal<string | undefined>(undefined);
   const state = signal<AppState | null>(null);
   const preview = signal<{ title: string | null; message: string } | null>(null);
+  const inputImages = signal<InputImage[]>([]);
+  const zoomed = signal<string | null>(null);
   const problem = signal<Problem | null>(null);
   const fallbackUrl = signal<string | null>(null);
   const selected = signal<string[]>([]);
@@ -132,6 +207,11 @@ export function createFormController(options: FormOptions): FormController {
     return current.status === "pending" ? "form" : "outcome";
   });
   const pageUrl = computed(() => state.value?.feedbackUrl ?? fallbackUrl.value);
+  const images = computed(() => {
+    if (problem.value === "noQuestion") return [];
+    const current = state.value;
+    return shownImages(current ? current.images ?? [] : undefined, inputImages.value);
+  });
 
   /** Takes a state from the server; a final one learnt from elsewhere is news. */
   const apply = (next: AppState, fromElsewhere: boolean) => {
@@ -225,6 +305,8 @@ export function createFormController(options: FormOptions): FormController {
     view,
     state,
     preview,
+    images,
+    zoomed,
     problem,
     pageUrl,
     selected,
@@ -239,7 +321,10 @@ export function createFormController(options: FormOptions): FormController {
     },
     onToolInput(args) {
       const message = typeof args?.message === "string" ? args.message : null;
-      if (message === null || state.peek()) return;
+      if (message === null) return;
+      // Kept after the result too: its images are the bytes the server stored.
+      inputImages.value = inputImagesOf(args);
+      if (state.peek()) return;
       preview.value = { title: typeof args?.title === "string" ? args.title : null, message };
     },
     onToolResult(result) {

@@ -234,3 +234,62 @@ Deno.test("the form speaks the host's language, else the question's", () => {
   form.stop();
   assert.equal(host.calls.length <= 1, true);
 });
+
+const PNG_B64 = "iVBORw0KGgo="; // any base64: the view never decodes it, the browser does
+const stateImage = (id: string, mimeType = "image/png") => ({
+  id,
+  mimeType,
+  width: 800,
+  height: 600,
+  alt: id === "q1" ? "The login page" : null,
+  url: `https://fb.example/feedback/x/images/${id}`,
+});
+
+Deno.test("the question's images show the agent's own bytes as data: URLs, falling back to their address", () => {
+  const { form } = setup();
+  form.onToolInput({
+    message: "Which one?",
+    images: [
+      { data: PNG_B64, mimeType: "image/png", alt: "The login page" },
+      { data: "/9j/4AAQ", mimeType: "image/jpeg" },
+    ],
+  });
+  // The preview, before the result: the server has not checked the bytes yet, so none shows.
+  assert.equal(form.images.value.length, 0);
+  form.onToolResult(
+    reply({ state: state({ images: [stateImage("q1"), stateImage("q2", "image/jpeg")] }) }),
+  );
+  const shown = form.images.value;
+  assert.equal(shown[0].src, `data:image/png;base64,${PNG_B64}`);
+  assert.equal(shown[0].fallbackSrc, "https://fb.example/feedback/x/images/q1");
+  assert.deepEqual([shown[1].width, shown[1].height], [800, 600]);
+  form.stop();
+});
+
+Deno.test("a view whose arguments carry no images (get_feedback_result) loads them from their address", () => {
+  const { form } = setup();
+  form.onToolInput({ sessionId: "x", wait: 30 });
+  form.onToolResult(reply({ state: state({ images: [stateImage("q1")] }) }));
+  assert.deepEqual(form.images.value.map((i) => [i.src, i.fallbackSrc]), [
+    ["https://fb.example/feedback/x/images/q1", null],
+  ]);
+  form.stop();
+});
+
+Deno.test("argument images that cannot be a raster data: URL are never used (SVG, junk, other count)", () => {
+  const { form } = setup();
+  form.onToolInput({
+    message: "?",
+    images: [{ data: "PHN2Zz4=", mimeType: "image/svg+xml" }, {
+      data: "not base64!",
+      mimeType: "image/png",
+    }],
+  });
+  assert.equal(form.images.value.length, 0, "nothing shown in the preview");
+  form.onToolResult(reply({ state: state({ images: [stateImage("q1"), stateImage("q2")] }) }));
+  assert.deepEqual(form.images.value.map((i) => i.src), [
+    "https://fb.example/feedback/x/images/q1",
+    "https://fb.example/feedback/x/images/q2",
+  ]);
+  form.stop();
+});

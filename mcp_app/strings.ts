@@ -19,6 +19,10 @@ const FORM_ONLY = {
     formNoQuestion: "There is no question to answer here.",
     formOpenPage: "Open the answer page",
     formRefused: "This form can no longer send answers. Use the answer page instead.",
+    formImages: "Images from the agent",
+    formImageEnlarge: "Image {n} of {count}: show it larger",
+    formImageShrink: "Image {n} of {count}: show it smaller",
+    formImageMissing: "This image cannot be shown here. Open the answer page to see it.",
   },
   zh: {
     formWaiting: "问题准备好后，回答表单会显示在这里。",
@@ -26,6 +30,10 @@ const FORM_ONLY = {
     formNoQuestion: "这里没有需要回答的问题。",
     formOpenPage: "打开回答页面",
     formRefused: "此表单已无法提交回答，请改用回答页面。",
+    formImages: "AI 助手附上的图片",
+    formImageEnlarge: "第 {n} 张图片（共 {count} 张）：放大查看",
+    formImageShrink: "第 {n} 张图片（共 {count} 张）：缩小",
+    formImageMissing: "此图片无法在这里显示，请打开回答页面查看。",
   },
 } as const satisfies Record<Lang, Record<string, string>>;
 

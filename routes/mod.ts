@@ -9,6 +9,7 @@ import type { Services } from "../lib/services.ts";
 import { isUnavailable } from "../lib/storage_guard.ts";
 import { errorPage, serviceUnavailablePage } from "./_404.tsx";
 import { feedbackGetRoute, feedbackPageDeps, feedbackPostRoute } from "./feedback/[id].tsx";
+import { FEEDBACK_IMAGE_PATH, feedbackImageRoute } from "./feedback/images.ts";
 import { homeRoute } from "./index.tsx";
 import { createInboxApp } from "./inbox/mod.ts";
 
@@ -32,6 +33,13 @@ export function createPagesApp(services: Services): Hono {
   const feedback = feedbackPageDeps(services);
   app.get("/feedback/:id", (c) => feedbackGetRoute(c, feedback));
   app.post("/feedback/:id", (c) => feedbackPostRoute(c, feedback));
+  // A session's images: its own headers (an image's CSP, not a page's), see feedback/images.ts.
+  app.get(FEEDBACK_IMAGE_PATH, (c) => feedbackImageRoute(c, services));
+  app.all(FEEDBACK_IMAGE_PATH, () =>
+    new Response("Method Not Allowed", {
+      status: 405,
+      headers: { Allow: "GET, HEAD", "Content-Type": "text/plain; charset=utf-8" },
+    }));
   // The inbox: `/inbox`, its sign-in, settings, JSON for its island, and the PWA files.
   app.route("/", createInboxApp(services));
   app.all("/feedback/:id", () =>

@@ -4,7 +4,8 @@
  * (`sandbox="allow-scripts"`, the form's document as `srcdoc`) joined to that client by the
  * ext-apps `AppBridge`, as chat hosts do. The test drives it through `globalThis.testHost`.
  *
- * Query parameters: `token` (bearer), `mcp` (endpoint path), `theme` (`light`/`dark`), `locale`.
+ * Query parameters: `token` (bearer), `mcp` (endpoint path), `theme` (`light`/`dark`), `locale`,
+ * `csp=default` (ignore what the resource declares in `_meta.ui.csp`, as the strictest host may).
  */
 import { Client, StreamableHTTPClientTransport } from "@modelcontextprotocol/client";
 import {
@@ -16,17 +17,22 @@ import {
 } from "@modelcontextprotocol/ext-apps/app-bridge";
 
 /**
- * The MCP Apps spec's default policy for a view that declares no `_meta.ui.csp`, put in the
- * view's document as hosts do: no network, inline script and style only.
+ * The view's policy, put in its document as hosts do: the MCP Apps spec's default (no network,
+ * inline script and style only) plus the origins the resource declares in `_meta.ui.csp`
+ * (`resourceDomains` for scripts, styles, images and media; `connectDomains` for connections).
  */
-const VIEW_CSP = [
-  "default-src 'none'",
-  "script-src 'self' 'unsafe-inline'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "media-src 'self' data:",
-  "connect-src 'none'",
-].join("; ");
+function viewCsp(declared: { resourceDomains?: string[]; connectDomains?: string[] } = {}) {
+  const resources = (declared.resourceDomains ?? []).map((d) => ` ${d}`).join("");
+  const connect = declared.connectDomains?.length ? declared.connectDomains.join(" ") : "'none'";
+  return [
+    "default-src 'none'",
+    `script-src 'self' 'unsafe-inline'${resources}`,
+    `style-src 'self' 'unsafe-inline'${resources}`,
+    `img-src 'self' data:${resources}`,
+    `media-src 'self' data:${resources}`,
+    `connect-src ${connect}`,
+  ].join("; ");
+}
 
 const params = new URLSearchParams(location.search);
 const theme = params.get("theme") === "dark" ? "dark" : "light";
@@ -58,7 +64,11 @@ async function callAndShow(name: string, args: Record<string, unknown>) {
   const uri = tool && getToolUiResourceUri(tool);
   if (!uri) return { result, shown: false };
   const resource = await client.readResource({ uri });
-  const content = resource.contents[0] as { text?: string; mimeType?: string };
+  const content = resource.contents[0] as {
+    text?: string;
+    mimeType?: string;
+    _meta?: { ui?: { csp?: Parameters<typeof viewCsp>[0] } };
+  };
   if (content.mimeType !== RESOURCE_MIME_TYPE || !content.text) throw new Error("not an app");
 
   const turn = document.createElement("section");
@@ -86,7 +96,9 @@ async function callAndShow(name: string, args: Record<string, unknown>) {
   await bridge.connect(new PostMessageTransport(iframe.contentWindow!, iframe.contentWindow!));
   iframe.srcdoc = content.text.replace(
     "<head>",
-    `<head><meta http-equiv="Content-Security-Policy" content="${VIEW_CSP}">`,
+    `<head><meta http-equiv="Content-Security-Policy" content="${
+      viewCsp(params.get("csp") === "default" ? {} : content._meta?.ui?.csp)
+    }">`,
   );
   bridges.push(bridge);
   return { result, shown: true };

@@ -201,8 +201,9 @@ Deno.test("POST /api/feedback/create rejects bad bodies and stores nothing", asy
       "UNSUPPORTED_MEDIA_TYPE",
     ],
     [
-      "body over 64 KiB",
-      post(token, { message: "m", pad: "x".repeat(70 * 1024) }),
+      // Create may carry images: its cap is maxImageBodyBytes, not the 64 KiB of other routes.
+      "body over maxImageBodyBytes",
+      post(token, { message: "m", pad: "x".repeat(app.services.config.maxImageBodyBytes) }),
       413,
       "PAYLOAD_TOO_LARGE",
     ],
@@ -232,14 +233,16 @@ Deno.test("POST /api/feedback/create rejects bad bodies and stores nothing", asy
   });
 });
 
-Deno.test("a chunked body over 64 KiB without Content-Length is refused with 413", async () => {
+Deno.test("a chunked body over the cap without Content-Length is refused with 413", async () => {
   await using app = await createTestInstance();
   const token = await tokenFor(randomOwner());
   const chunk = new TextEncoder().encode("x".repeat(16 * 1024));
+  // Create may carry images: its cap is maxImageBodyBytes.
+  const chunks = Math.ceil(app.services.config.maxImageBodyBytes / chunk.length) + 1;
   let sent = 0;
   const body = new ReadableStream<Uint8Array>({
     pull(controller) {
-      if (sent++ < 8) controller.enqueue(chunk);
+      if (sent++ < chunks) controller.enqueue(chunk);
       else controller.close();
     },
   });

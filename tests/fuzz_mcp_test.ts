@@ -198,7 +198,7 @@ Deno.test("tools/call with arbitrary arguments gets a tool result or a JSON-RPC 
       const body = stringifyAny({ jsonrpc: "2.0", id: ++id, method: "tools/call", params });
       const what = `tools/call ${body.slice(0, 400)}`;
       const { status, messages, text } = await post(url, body, headers);
-      // 413 is the one transport answer a well-formed call can get (arguments above 64 KiB).
+      // 413 is the one transport answer a well-formed call can get (a body above `maxImageBodyBytes`).
       assert.ok(status === 200 || status === 413, `${what}: ${status} ${text.slice(0, 300)}`);
       const echoed = [String(params.name), String((params.arguments as Json)?.sessionId ?? "")];
       for (const message of messages) assertJsonRpcAnswer(message, echoed, what);

@@ -3,127 +3,28 @@
  * playwright-core): a test page acts as the host (ext-apps `AppBridge` + `PostMessageTransport`,
  * an MCP SDK v2 client of our real server, see `_mcp_app_host.ts`) and shows each tool result's
  * view in an iframe with `sandbox="allow-scripts"`, the form's document as `srcdoc` and the
- * strict CSP the MCP Apps spec gives views by default. The human answers in the iframe and the
+ * CSP the MCP Apps spec gives views plus what our resource declares. The human answers in the iframe and the
  * waiting agent gets the answer; answers on the web page and the iframe turns to "answered
  * somewhere else". Screenshots (light/dark × en/zh × 390/1200 px) go to `artifacts/screenshots/`.
  */
 import assert from "node:assert/strict";
-import { chromium, type FrameLocator, type Page } from "playwright-core";
+import { chromium } from "playwright-core";
 import { readAppPayload } from "../lib/mcp/app/protocol.ts";
 import { randomOwner, tokenFor } from "./_helpers.ts";
 import { connectAppClient, serveAppInstance } from "./_mcp_app_fixture.ts";
 import { eventually } from "./_wait.ts";
-import { CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS } from "./_browser.ts";
+import { CHROMIUM, CHROMIUM_ARGS } from "./_browser.ts";
+import {
+  HOST_PATH,
+  hostPages,
+  screenshot,
+  setTheme,
+  show,
+  sized,
+  type TestHost,
+} from "./_mcp_app_browser.ts";
 
 const WAIT = { timeout: 15_000 };
-const HOST_PATH = "/__test-host";
-
-const HOST_PAGE = `<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>MCP Apps test host</title>
-<link rel="icon" href="data:,">
-<style>
-  :root { color-scheme: light; font: 15px/1.5 system-ui, sans-serif; }
-  [data-theme="dark"] { color-scheme: dark; }
-  body { margin: 0; padding: 12px; background: #f4f4f5; color: #18181b; }
-  [data-theme="dark"] body { background: #1f1f23; color: #e4e4e7; }
-  header { font-size: 13px; opacity: 0.7; margin: 0 0 10px; }
-  .turn { margin: 0 0 12px; }
-  iframe { display: block; width: 100%; height: 80px; border: 0; }
-</style>
-</head>
-<body>
-<header>Test host · MCP Apps</header>
-<main id="chat"></main>
-<script type="module" src="${HOST_PATH}.js"></script>
-</body>
-</html>`;
-
-/** Bundles the host script for the browser, as `deno task build` bundles the islands. */
-async function bundleHost(): Promise<string> {
-  const output = await Deno.makeTempFile({ suffix: ".js" });
-  try {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--platform=browser",
-        "--minify",
-        "--output",
-        output,
-        "tests/_mcp_app_host.ts",
-      ],
-      cwd: new URL("../", import.meta.url).pathname,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
-    return await Deno.readTextFile(output);
-  } finally {
-    await Deno.remove(output).catch(() => {});
-  }
-}
-
-/** What the host page exposes (see `_mcp_app_host.ts`). */
-interface TestHost {
-  modelTools: string[];
-  appOnlyTools: string[];
-  callAndShow(name: string, args: Record<string, unknown>): Promise<{ result: ToolResult }>;
-  setTheme(theme: "light" | "dark"): void;
-  openedLinks: string[];
-}
-
-interface ToolResult {
-  content: unknown;
-  structuredContent?: { sessionId: string; feedbackUrl: string };
-  _meta?: Record<string, unknown>;
-  isError?: boolean;
-}
-
-/** Shows a tool's result in a new view; returns the result and the view's frame. */
-async function show(
-  page: Page,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<{ result: ToolResult; frame: FrameLocator }> {
-  const index = await page.locator("iframe").count();
-  const { result } = await page.evaluate(
-    ([tool, input]) =>
-      (globalThis as unknown as { testHost: TestHost }).testHost.callAndShow(tool, input),
-    [name, args] as const,
-  );
-  return { result, frame: page.frameLocator("iframe").nth(index) };
-}
-
-/** Resolves once the host has sized the view to its content (the view reports its height). */
-async function sized(page: Page, frame: FrameLocator, index: number): Promise<void> {
-  await eventually(async () => {
-    const content = await frame.locator("html").evaluate((html) =>
-      Math.ceil(html.getBoundingClientRect().height)
-    );
-    const given = await page.evaluate(
-      (i) => document.querySelectorAll("iframe")[i].getBoundingClientRect().height,
-      index,
-    );
-    return Math.abs(content - given) < 1;
-  }, "the host sized the view to its content");
-}
-
-/** The host's theme changes (its page, and the context it gives every view). */
-async function setTheme(page: Page, theme: "light" | "dark"): Promise<void> {
-  await page.evaluate(
-    (next) => (globalThis as unknown as { testHost: TestHost }).testHost.setTheme(next),
-    theme,
-  );
-}
-
-async function screenshot(page: Page, name: string): Promise<void> {
-  await Deno.mkdir(SCREENSHOTS, { recursive: true });
-  await page.screenshot({ path: new URL(name, SCREENSHOTS).pathname, fullPage: true });
-}
 
 const QUESTION = {
   title: "Release 2.4",
@@ -143,13 +44,7 @@ const QUESTION_ZH = {
 };
 
 Deno.test("the feedback form works as an MCP App in a real browser", async (t) => {
-  const hostScript = await bundleHost();
-  const pages = {
-    [HOST_PATH]: () => new Response(HOST_PAGE, { headers: { "content-type": "text/html" } }),
-    [`${HOST_PATH}.js`]: () =>
-      new Response(hostScript, { headers: { "content-type": "text/javascript; charset=utf-8" } }),
-  };
-  await using served = await serveAppInstance({ pages });
+  await using served = await serveAppInstance({ pages: await hostPages() });
   const token = await tokenFor(randomOwner());
   const problems: string[] = [];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

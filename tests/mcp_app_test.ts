@@ -49,7 +49,12 @@ Deno.test("interactive_feedback and get_feedback_result name the form, a self-co
   assert.match(html, /^<!doctype html>/);
   assert.match(html, /<script type="module">/);
   assert.doesNotMatch(html, /<script[^>]+src=|<link[^>]+href=/, "nothing loaded from elsewhere");
-  assert.deepEqual(content._meta, { ui: { prefersBorder: false } }, "no CSP needed");
+  // Script and styles need no network; only the question's images may load from our origin.
+  assert.deepEqual(
+    content._meta,
+    { ui: { prefersBorder: false, csp: { resourceDomains: [served.origin] } } },
+    "images from our origin, nothing else",
+  );
   // Both languages' strings, from the page's dictionary.
   assert.ok(html.includes("Send answer") && html.includes("提交回答"));
 });

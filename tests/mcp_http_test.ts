@@ -242,19 +242,20 @@ Deno.test("malformed JSON and invalid JSON-RPC are clean 400s", async (t) => {
   });
 });
 
-Deno.test("a body above 64 KiB is refused with 413 before it is parsed", async () => {
+Deno.test("a body above maxImageBodyBytes (room for the images a call may carry) is refused with 413 before it is parsed", async () => {
   await using served = await serveInstance();
   const auth = { Authorization: `Bearer ${await tokenFor(randomOwner())}` };
+  const cap = served.instance.services.config.maxImageBodyBytes;
   const big = {
     jsonrpc: "2.0",
     id: 1,
     method: "tools/call",
-    params: { name: "interactive_feedback", arguments: { message: "x".repeat(70 * 1024) } },
+    params: { name: "interactive_feedback", arguments: { message: "x".repeat(cap) } },
   };
   const res = await post(served.mcpUrl, big, auth);
   assert.equal(res.status, 413);
   const body = await res.json();
-  assert.match(body.error.message, /65536 bytes/);
+  assert.match(body.error.message, new RegExp(`${cap} bytes`));
   assert.equal(
     (await served.instance.services.feedback.list("nobody")).items.length,
     0,

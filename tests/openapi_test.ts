@@ -26,6 +26,7 @@ import {
   type TestInstance,
   tokenFor,
 } from "./_helpers.ts";
+import { imageInput, pngOf, svgImage } from "./_images.ts";
 import { eventually } from "./_wait.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -94,7 +95,11 @@ class Answers {
     init: RequestInit = {},
   ): Promise<{ status: number; body: Json | null; headers: Headers }> {
     const res = await instance.app.request(url, init);
-    const text = await res.text();
+    const bytes = new Uint8Array(await res.arrayBuffer());
+    const contentType = res.headers.get("content-type") ?? "";
+    // Images come back as bytes; everything else the API sends is JSON text (or nothing).
+    const binary = contentType.startsWith("image/");
+    const text = binary ? "" : new TextDecoder().decode(bytes);
     const body = text ? JSON.parse(text) : null;
     const method = (init.method ?? "GET").toLowerCase();
     const item = this.resolved.paths[route];
@@ -120,8 +125,11 @@ class Answers {
         assert.match(res.headers.get("content-type") ?? "", /^application\/json/, label);
         const validate = this.#validator(schema);
         assert.ok(validate(body), `${label}\n${JSON.stringify(validate.errors, null, 2)}`);
+      } else if (binary) {
+        assert.ok(documented.content?.[contentType], `undocumented ${contentType}: ${label}`);
+        assert.ok(bytes.length > 0, label);
       } else {
-        assert.equal(text, "", label);
+        assert.equal(bytes.length, 0, label);
       }
       const view = VIEWS[operation.operationId];
       if (res.status === 200 && view) {
@@ -190,6 +198,7 @@ const STATUS = "/feedback/{id}/status";
 const SUBMIT = "/feedback/{id}/submit";
 const RESULT = "/feedback/{id}/result";
 const CANCEL = "/feedback/{id}/cancel";
+const IMAGE = "/feedback/{id}/images/{imageId}";
 const CHANNELS = "/notify/channels";
 const CHANNEL_TEST = "/notify/channels/test";
 const put = (body: unknown, token?: string): RequestInit => ({
@@ -199,6 +208,10 @@ const put = (body: unknown, token?: string): RequestInit => ({
 /** A channel the guard lets through when saved; delivering to it fails (the name does not resolve). */
 const CHANNEL = { type: "webhook", url: "https://hooks.example.invalid/" };
 const at = (id: string, route: string) => `/api${route.replace("{id}", id)}`;
+const imageAt = (id: string, imageId: string) => at(id, IMAGE).replace("{imageId}", imageId);
+/** Images the service refuses: its bytes are no image (415), its header claims a bomb (413). */
+const SVG = [imageInput(svgImage(), "image/svg+xml")];
+const BOMB = [imageInput(pngOf(10_000, 10_000), "image/png")];
 
 Deno.test("GET /api/openapi.json is a valid OpenAPI 3.1 document with the configured facts", async () => {
   await using instance = await createTestInstance({
@@ -262,7 +275,7 @@ Deno.test("every answer the routes give is documented, and every documented answ
 
   await t.step("any method, and OPTIONS, on every path", async () => {
     for (const path of Object.keys(doc.paths)) {
-      const url = requestPath(doc, path).replace("{id}", unknown);
+      const url = requestPath(doc, path).replace("{id}", unknown).replace("{imageId}", "q1");
       if (doc.paths[path].options) await answers.send(main, path, url, { method: "OPTIONS" });
       const others = operationsOf(doc.paths[path]).some(([, op]) => op.responses["405"]);
       if (others) await answers.send(main, path, url, { method: "DELETE" });
@@ -276,6 +289,8 @@ Deno.test("every answer the routes give is documented, and every documented answ
     await answers.send(main, CREATE, `/api${CREATE}`, json({ message: " " }, token));
     await answers.send(main, CREATE, `/api${CREATE}`, json({ message: "Ship?" }));
     await answers.send(main, CREATE, `/api${CREATE}`, json({ message: "x".repeat(70_000) }, token));
+    await answers.send(main, CREATE, `/api${CREATE}`, json({ message: "?", images: SVG }, token));
+    await answers.send(main, CREATE, `/api${CREATE}`, json({ message: "?", images: BOMB }, token));
     await answers.send(main, CREATE, `/api${CREATE}`, {
       method: "POST",
       headers: { Authorization: `Bearer ${token}`, "Content-Type": "text/plain" },
@@ -303,6 +318,8 @@ Deno.test("every answer the routes give is documented, and every documented answ
     await answers.send(main, SUBMIT, at(unknown, SUBMIT), answer);
     await answers.send(main, SUBMIT, at(id, SUBMIT), { ...answer, headers: {} });
     await answers.send(main, SUBMIT, at(id, SUBMIT), json({ freeText: "x".repeat(70_000) }));
+    await answers.send(main, SUBMIT, at(id, SUBMIT), json({ images: SVG }));
+    await answers.send(main, SUBMIT, at(id, SUBMIT), json({ images: BOMB }));
     await answers.send(main, SUBMIT, at(id, SUBMIT), answer);
     await answers.send(main, SUBMIT, at(id, SUBMIT), answer); // 409
     await answers.send(main, RESULT, at(id, RESULT), bearer(token));
@@ -324,6 +341,34 @@ Deno.test("every answer the routes give is documented, and every documented answ
     await answers.send(main, SUBMIT, at(late, SUBMIT), answer); // 410 SESSION_EXPIRED
     await answers.send(main, CANCEL, at(late, CANCEL), json({}, token));
     await answers.send(main, STATUS, at(late, STATUS), bearer(token));
+  });
+
+  await t.step("images", async () => {
+    const { sessionId: id } = await answers.send(
+      main,
+      CREATE,
+      `/api${CREATE}`,
+      json({ ...QUESTION, images: [imageInput(pngOf(8, 8), "image/png", "A dot")] }, token),
+    ).then((r) => r.body?.data);
+    const first = await answers.send(main, IMAGE, imageAt(id, "q1"), bearer(token));
+    await answers.send(main, IMAGE, imageAt(id, "q1"), {
+      headers: { ...authHeaders(token), "If-None-Match": first.headers.get("etag")! },
+    });
+    await answers.send(main, IMAGE, imageAt(id, "a1"), bearer(token)); // 404 NOT_FOUND
+    await answers.send(main, IMAGE, imageAt("not-a-uuid", "q1"), bearer(token));
+    await answers.send(main, IMAGE, imageAt(id, "q1"));
+    await answers.send(main, IMAGE, imageAt(unknown, "q1"), bearer(token));
+    await answers.send(
+      main,
+      SUBMIT,
+      at(id, SUBMIT),
+      json({
+        images: [imageInput(pngOf(9, 9), "image/png")],
+      }),
+    );
+    await answers.send(main, RESULT, at(id, RESULT), bearer(token));
+    await answers.send(main, STATUS, at(id, STATUS), bearer(token));
+    await answers.send(main, IMAGE, imageAt(id, "a1"), bearer(token));
   });
 
   await t.step("notification channels", async () => {
@@ -383,7 +428,7 @@ Deno.test("every answer the routes give is documented, and every documented answ
       return first;
     };
     // One owner per read route: the read bucket is the owner's, shared by its routes.
-    const owners = await Promise.all([0, 1, 2, 3, 4, 5, 6].map(() => tokenFor(randomOwner())));
+    const owners = await Promise.all([0, 1, 2, 3, 4, 5, 6, 7].map(() => tokenFor(randomOwner())));
     const created = await twice(CREATE, `/api${CREATE}`, json(QUESTION, owners[0]));
     const id = created.body?.data.sessionId;
     await twice(STATUS, at(id, STATUS), bearer(owners[0]));
@@ -392,6 +437,7 @@ Deno.test("every answer the routes give is documented, and every documented answ
     await twice(RESULT, at(theirs, RESULT), bearer(owners[2]));
     const mine = await createSessionViaApi(limited, owners[3]).then((s) => s.sessionId);
     await twice(CANCEL, at(mine, CANCEL), json({}, owners[3]));
+    await twice(IMAGE, imageAt(id, "q1"), bearer(owners[7]));
     await twice(SUBMIT, at(id, SUBMIT), json({ selectedOptions: ["Yes"] }));
     await twice(CHANNELS, `/api${CHANNELS}`, bearer(owners[4]));
     await twice(CHANNELS, `/api${CHANNELS}`, put({ channels: [] }, owners[5]));
@@ -411,6 +457,17 @@ Deno.test("every answer the routes give is documented, and every documented answ
     await answers.send(capped, RESULT, at(sessionId, `${RESULT}?wait=1`), bearer(token));
     await answers.send(capped, SUBMIT, at(sessionId, SUBMIT), json({ selectedOptions: ["No"] }));
     assert.equal((await first).status, 200);
+
+    await using full = await createTestInstance({ env: { OWNER_MAX_IMAGE_BYTES: "1000" } });
+    const big = [imageInput(pngOf(8, 8, { bytes: 1001 }), "image/png")];
+    const asked = await createSessionViaApi(full, token);
+    await answers.send(
+      full,
+      CREATE,
+      `/api${CREATE}`,
+      json({ message: "See?", images: big }, token),
+    );
+    await answers.send(full, SUBMIT, at(asked.sessionId, SUBMIT), json({ images: big }));
   });
 
   await t.step("503 SERVICE_UNAVAILABLE when the store is closed", async () => {
@@ -452,6 +509,7 @@ async function everyRoute(answers: Answers, instance: TestInstance, token: strin
   await answers.send(instance, RESULT, at(id, RESULT), bearer(token));
   await answers.send(instance, SUBMIT, at(id, SUBMIT), json({ selectedOptions: ["Yes"] }));
   await answers.send(instance, CANCEL, at(id, CANCEL), json({}, token));
+  await answers.send(instance, IMAGE, imageAt(id, "q1"), bearer(token));
   await answers.send(instance, CHANNELS, `/api${CHANNELS}`, bearer(token));
   await answers.send(instance, CHANNELS, `/api${CHANNELS}`, put({ channels: [CHANNEL] }, token));
   await answers.send(

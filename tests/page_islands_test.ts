@@ -83,7 +83,7 @@ Deno.test("the countdown reads m:ss, and h:mm:ss from an hour up", () => {
   assert.equal(formatRemaining(-5), "0:00");
 });
 
-Deno.test("the built islands stay within 15 KB of gzip", async () => {
+Deno.test("the built islands stay within 18 KB of gzip", async () => {
   const dir = new URL("../static/build/", import.meta.url);
   let gzip = 0;
   for await (const entry of Deno.readDir(dir)) {
@@ -93,5 +93,6 @@ Deno.test("the built islands stay within 15 KB of gzip", async () => {
     gzip += (await new Response(stream).arrayBuffer()).byteLength;
   }
   assert.ok(gzip > 1000, "run `deno task build` first");
-  assert.ok(gzip <= 15 * 1024, `${gzip} bytes of gzip`);
+  // 15 KB before answers took images (paste, drop, pick, scaling, progress: about 2.8 KB).
+  assert.ok(gzip <= 18 * 1024, `${gzip} bytes of gzip`);
 });

@@ -2,9 +2,10 @@
  * The inbox: the owner's questions waiting for an answer (newest first) and their history, kept
  * live over the owner stream. Rendered on the server with the list (it reads without JavaScript:
  * each title links to the question's own page) and hydrated in the browser, where a question
- * opens inline with the feedback page's own form (`FeedbackApp`), new questions appear without a
- * reload, answered/expired/withdrawn ones move to the history, and the count of unread questions
- * shows in the tab title and on the installed app's badge.
+ * opens inline with the feedback page's own form (`FeedbackApp`: the question's images, an answer
+ * with images), new questions appear without a reload, answered/expired/withdrawn ones move to the
+ * history (with the answer's images as thumbnails), and the count of unread questions shows in the
+ * tab title and on the installed app's badge.
  * @module
  */
 import { batch, useComputed, useSignal, useSignalEffect } from "@preact/signals";
@@ -272,6 +273,9 @@ export default function InboxApp(props: InboxAppProps): JSX.Element {
                         multiSelect={item.multiSelect}
                         allowFreeText={item.allowFreeText}
                         maxFreeTextLength={props.maxFreeTextLength}
+                        images={item.images ?? []}
+                        maxImages={props.maxImages ?? 4}
+                        maxImageBytes={props.maxImageBytes ?? 2 << 20}
                         expiresAt={item.expiresAt}
                         renderedAt={now.peek()}
                         answer={null}

@@ -6,7 +6,7 @@
  * @module
  */
 import type { SessionStatus } from "../../lib/feedback/model.ts";
-import type { AnswerDraft, FeedbackAppMessages } from "../_props.ts";
+import type { AnswerView, FeedbackAppMessages, PageImage } from "../_props.ts";
 import type { INBOX_APP_MESSAGES } from "./inbox_app_messages.ts";
 
 /** The strings of {@link INBOX_APP_MESSAGES}. */
@@ -21,6 +21,8 @@ export interface InboxItem {
   label: string | null;
   /** The message as HTML, rendered on the server exactly as the feedback page renders it. */
   messageHtml: string;
+  /** The question's images (none: empty). */
+  images: PageImage[];
   status: SessionStatus;
   /** Epoch ms. */
   createdAt: number;
@@ -32,8 +34,8 @@ export interface InboxItem {
   options: string[];
   multiSelect: boolean;
   allowFreeText: boolean;
-  /** What was answered, once completed (null when the answer is no longer kept). */
-  answer: AnswerDraft | null;
+  /** What was answered, with its images, once completed (null when no longer kept). */
+  answer: AnswerView | null;
 }
 
 /** The inbox island's props; JSON only, as for every island. */
@@ -47,6 +49,12 @@ export interface InboxAppProps {
   /** Sent as `X-CSRF-Token` with the island's state-changing requests. */
   csrfToken: string;
   maxFreeTextLength: number;
+  /**
+   * How many images an answer may carry and how large each (`FEEDBACK_MAX_IMAGES`,
+   * `FEEDBACK_MAX_IMAGE_BYTES`); absent, the defaults (4, 2 MiB): the server checks either way.
+   */
+  maxImages?: number;
+  maxImageBytes?: number;
   /** The server's clock when it rendered (epoch ms). */
   renderedAt: number;
   messages: InboxAppMessages;

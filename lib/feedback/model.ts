@@ -6,7 +6,11 @@
 import { z } from "zod";
 import type { FeedbackLimits } from "../config.ts";
 import { type FieldIssue, ValidationError } from "../errors.ts";
+import type { RawImage } from "../images/check.ts";
+import { IMAGE_TYPES, type ImageType, MAX_ALT_LENGTH } from "../images/types.ts";
 import { codePointLength } from "../text.ts";
+
+export { IMAGE_TYPES, type ImageType };
 
 /** Where a session is in its life. Only `pending` ever changes. */
 export type SessionStatus = "pending" | "completed" | "expired" | "cancelled";
@@ -17,6 +21,28 @@ export const SESSION_STATUSES = ["pending", "completed", "expired", "cancelled"]
 /** A plain JSON object (not an array, not null). */
 export type JsonObject = Record<string, unknown>;
 
+/**
+ * An image of a question or an answer, as its session's record lists it (the manifest); its
+ * bytes live in KV chunks of their own (`image_store.ts`), read only through this entry.
+ */
+export interface StoredImage {
+  /** `q1`..`qN`: the question's images; `a1`..`aN`: the answer's (1-based, in upload order). */
+  id: string;
+  /** Decided from the bytes, never from the declared type. */
+  mimeType: ImageType;
+  /** Decoded size. */
+  bytes: number;
+  /** As displayed (a JPEG's EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** The agent's alt text (question images); null otherwise. */
+  alt: string | null;
+  /** INTERNAL: the storage id of the chunks. Never shown to clients. */
+  blob: string;
+  /** INTERNAL: how many chunks hold the bytes. */
+  chunks: number;
+}
+
 /** The human's answer. */
 export interface FeedbackAnswer {
   selectedOptions: string[];
@@ -24,6 +50,8 @@ export interface FeedbackAnswer {
   combinedFeedback: string;
   /** The answerer's own metadata, kept apart from the creator's. */
   metadata: JsonObject | null;
+  /** The answer's images (`a1`..), absent when there are none. */
+  images?: StoredImage[];
 }
 
 /** One question from an agent to a human, as stored. Times are epoch milliseconds. */
@@ -46,6 +74,13 @@ export interface FeedbackSession {
   cancelledAt?: number;
   expiredAt?: number;
   feedback?: FeedbackAnswer;
+  /** The question's images (`q1`..), absent when there are none. */
+  images?: StoredImage[];
+  /**
+   * INTERNAL: when the earliest chunks of the images it lists (question and answer) expire (ms);
+   * absent without images. `purgeAt` is never later, whatever the retention when it is set.
+   */
+  imagesUntil?: number;
 }
 
 /** Validated input for a new session. */
@@ -57,6 +92,8 @@ export interface CreateInput {
   allowFreeText: boolean;
   timeout: number;
   metadata: JsonObject | null;
+  /** Shape-checked only: `lib/images/check.ts` checks the bytes. */
+  images: RawImage[];
 }
 
 /** Validated answer before it is checked against its session. */
@@ -64,6 +101,8 @@ export interface SubmitInput {
   selectedOptions: string[];
   freeText: string;
   metadata: JsonObject | null;
+  /** Shape-checked only: `lib/images/check.ts` checks the bytes. Absent: none. */
+  images?: RawImage[];
 }
 
 // Every length limit counts code points; the island counts a draft with the same helper.
@@ -112,6 +151,56 @@ function jsonObject(maxBytes: number) {
   });
 }
 
+/**
+ * `images`: at most `maxImages` items `{ data, mimeType, alt? }`, shape only (the bytes are
+ * checked by `lib/images/check.ts`, which needs I/O-free but asynchronous work and answers 413
+ * and 415 besides 400). `data` is a base64 string from JSON and MCP, or the bytes themselves
+ * from a multipart form. `mimeType` (≤ 255 characters) is required with base64 and optional with
+ * bytes. `alt` (≤ 300 characters) only where `withAlt`.
+ */
+function imagesSchema(limits: FeedbackLimits, { withAlt }: { withAlt: boolean }) {
+  const data = z.unknown()
+    .refine((v) => typeof v === "string" || v instanceof Uint8Array, {
+      message: "must be a string of standard base64",
+    })
+    .meta({ type: "string", contentEncoding: "base64" });
+  const item = z.object({
+    data,
+    // Bounded: it is echoed in a refusal's message and details.
+    mimeType: z.string().max(255, "must be at most 255 characters").optional().meta({
+      description:
+        "The image's type: required with base64 `data` (every JSON and MCP request); a multipart form's raw bytes may leave it out (the bytes decide).",
+    }),
+    ...(withAlt ? { alt: boundedText(MAX_ALT_LENGTH, { required: false }).nullish() } : {}),
+  }).superRefine((image, ctx) => {
+    // Raw bytes come from a form, whose browser guessed the type from the file's name (a renamed
+    // file is still the picture it is): the bytes decide. Base64 comes from API and MCP clients,
+    // who say what they send.
+    if (typeof image.data === "string" && image.mimeType === undefined) {
+      ctx.addIssue({ code: "custom", path: ["mimeType"], message: "is required with base64 data" });
+    }
+  });
+  return z.array(item)
+    .nullish()
+    .transform((images, ctx): RawImage[] => {
+      const list = (images ?? []) as RawImage[];
+      if (list.length > limits.maxImages) {
+        ctx.addIssue({
+          code: "custom",
+          message: limits.maxImages === 0
+            ? "this server does not accept images"
+            : `must hold at most ${limits.maxImages} images (got ${list.length})`,
+        });
+        return z.NEVER;
+      }
+      return list.map((image) => ({
+        data: image.data,
+        mimeType: image.mimeType,
+        alt: image.alt ? image.alt : null,
+      }));
+    });
+}
+
 /** The schema for creating a session, shaped by the configured limits. Unknown fields are ignored. */
 export function createInputSchema(limits: FeedbackLimits) {
   return z.object({
@@ -147,6 +236,7 @@ export function createInputSchema(limits: FeedbackLimits) {
       .nullish()
       .transform((t) => t ?? limits.defaultTimeout),
     metadata: jsonObject(limits.maxMetadataBytes),
+    images: imagesSchema(limits, { withAlt: true }),
   }).superRefine((input, ctx) => {
     if (!input.allowFreeText && input.predefinedOptions.length === 0) {
       ctx.addIssue({
@@ -165,6 +255,7 @@ export function submitInputSchema(limits: FeedbackLimits) {
     freeText: boundedText(limits.maxFreeTextLength, { required: false }).nullish()
       .transform((t) => t ?? ""),
     metadata: jsonObject(limits.maxSubmitMetadataBytes),
+    images: imagesSchema(limits, { withAlt: false }),
   });
 }
 
@@ -213,7 +304,11 @@ export function checkAnswer(session: FeedbackSession, answer: SubmitInput): void
   if (!session.allowFreeText && answer.freeText.length > 0) {
     issues.push({ field: "freeText", reason: "this question does not accept free text" });
   }
-  if (answer.selectedOptions.length === 0 && answer.freeText.length === 0) {
+  // An image alone is an answer ("see this"), whatever the question allows besides.
+  if (
+    answer.selectedOptions.length === 0 && answer.freeText.length === 0 &&
+    !answer.images?.length
+  ) {
     issues.push({ field: "feedback", reason: "choose an option or write an answer" });
   }
   if (issues.length) throw new ValidationError(issues);
@@ -223,6 +318,16 @@ export function checkAnswer(session: FeedbackSession, answer: SubmitInput): void
 export function combineFeedback(selectedOptions: string[], freeText: string): string {
   return [selectedOptions.join("\n"), freeText.trim()].filter((part) => part.length > 0)
     .join("\n\n");
+}
+
+/**
+ * `session` with its `purgeAt` no later than {@link FeedbackSession.imagesUntil}: every write
+ * that sets a purge time passes through this, so a session never outlives its images' chunks
+ * (the retention may have grown since they were written, in a later deploy).
+ */
+export function clampPurge(session: FeedbackSession): FeedbackSession {
+  const until = session.imagesUntil;
+  return until !== undefined && session.purgeAt > until ? { ...session, purgeAt: until } : session;
 }
 
 /** The status as of `now`: a pending session past its deadline is expired even before it is stored so. */

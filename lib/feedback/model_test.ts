@@ -11,6 +11,7 @@ import {
   parseOrThrow,
   parseSessionId,
   submitInputSchema,
+  toFieldIssues,
 } from "./model.ts";
 
 const limits = loadConfig({ JWT_SECRET: "x".repeat(32) }).feedback;
@@ -54,6 +55,7 @@ Deno.test("createInputSchema fills upstream's defaults", () => {
     allowFreeText: true,
     timeout: 300,
     metadata: null,
+    images: [],
   });
 });
 
@@ -206,4 +208,52 @@ Deno.test("text is kept as well-formed Unicode: a lone surrogate becomes U+FFFD"
     assert.deepEqual(answer.selectedOptions, ["x\ufffd"]);
     assert.equal(answer.freeText, "\ufffd");
   }
+});
+
+Deno.test("the images field is shape-checked by the schemas: count, data type, mimeType and alt", () => {
+  const data = "iVBORw0KGgo=";
+  const fieldsOf = (schema: typeof createSchema, input: unknown) => {
+    const result = schema.safeParse(input);
+    return result.success ? [] : toFieldIssues(result.error).map((i) => i.field);
+  };
+  const five = Array.from(
+    { length: limits.maxImages + 1 },
+    () => ({ data, mimeType: "image/png" }),
+  );
+  assert.deepEqual(fieldsOf(createSchema, { message: "m", images: five }), ["images"]);
+  assert.deepEqual(
+    fieldsOf(createSchema, {
+      message: "m",
+      images: [{ data: 1, mimeType: "image/png" }, { data }, {
+        data,
+        mimeType: "image/png",
+        alt: "a".repeat(301),
+      }],
+    }),
+    ["images[0].data", "images[1].mimeType", "images[2].alt"],
+  );
+  const parsed = parseOrThrow(createSchema, {
+    message: "m",
+    images: [{ data, mimeType: "image/png", alt: "  a cat  " }, {
+      data: new Uint8Array([1]),
+      mimeType: "image/gif",
+      alt: " ",
+    }],
+  });
+  assert.deepEqual(parsed.images, [
+    { data, mimeType: "image/png", alt: "a cat" },
+    { data: new Uint8Array([1]), mimeType: "image/gif", alt: null },
+  ]);
+  const answer = parseOrThrow(submitInputSchema(limits), {
+    images: [{ data, mimeType: "image/png", alt: "dropped" }],
+  });
+  assert.deepEqual(answer.images, [{ data, mimeType: "image/png", alt: null }]);
+});
+
+Deno.test("checkAnswer takes images alone as an answer", () => {
+  const submit = submitInputSchema(limits);
+  checkAnswer(
+    session({ allowFreeText: false }),
+    parseOrThrow(submit, { images: [{ data: "AA==", mimeType: "image/png" }] }),
+  );
 });

@@ -6,8 +6,9 @@
  * them takes them as input.
  * @module
  */
+import { type ImageAccess, imageUrlOf } from "../links.ts";
 import { codePointLength, sliceCodePoints } from "../text.ts";
-import type { FeedbackSession } from "./model.ts";
+import type { FeedbackSession, StoredImage } from "./model.ts";
 
 /** An epoch-milliseconds time as ISO 8601 text (`2025-01-31T12:00:00.000Z`). */
 export function isoTime(ms: number): string {
@@ -47,22 +48,78 @@ export function preview(text: string, max: number): string {
   return codePointLength(flat) <= max ? flat : `${sliceCodePoints(flat, max - 1)}…`;
 }
 
+/** What a view shows of a stored image: its facts, never where its bytes are stored. */
+export type ImageFacts = Pick<
+  StoredImage,
+  "id" | "mimeType" | "bytes" | "width" | "height" | "alt"
+>;
+
+/** Options of {@link imageView}. */
+export interface ImageViewOptions {
+  /**
+   * The door the `url` points through. By default a question image ("q…") is served to whoever
+   * holds the session id and an answer image ("a…") to the owner only (the agent reading the
+   * result); the answer page, which shows the human their own answer, asks for `capability`.
+   */
+  access?: ImageAccess;
+}
+
+/**
+ * One image of a session as REST, MCP and the pages show it: `{id, mimeType, bytes, width,
+ * height, alt?, url}`. `url` is absolute under `baseUrl` (the public origin), or a path when it is
+ * omitted. `alt` is left out when there is none.
+ */
+export function imageView(
+  sessionId: string,
+  image: ImageFacts,
+  baseUrl = "",
+  options: ImageViewOptions = {},
+) {
+  const access = options.access ?? (image.id.startsWith("q") ? "capability" : "owner");
+  return {
+    id: image.id,
+    mimeType: image.mimeType,
+    bytes: image.bytes,
+    width: image.width,
+    height: image.height,
+    ...(image.alt ? { alt: image.alt } : {}),
+    url: imageUrlOf(baseUrl, { sessionId, imageId: image.id, access }),
+  };
+}
+
+/**
+ * `{images}`: the question's images, each with its capability URL under `baseUrl`; `{}` when it
+ * has none, so a view without images keeps the shape upstream clients know.
+ */
+export function questionImagesView(session: FeedbackSession, baseUrl = "") {
+  const images = session.images ?? [];
+  return images.length
+    ? { images: images.map((image) => imageView(session.id, image, baseUrl)) }
+    : {};
+}
+
 /**
  * The answer to `POST /api/feedback/create`. `links` are the session's addresses (the transport
  * knows them: `sessionLinks` in `lib/links.ts`); they follow `sessionId`, as the contract orders.
+ * `images` are the question's, linked under `baseUrl` (the public origin).
  */
-export function createdView<Links extends object>(session: FeedbackSession, links: Links) {
+export function createdView<Links extends object>(
+  session: FeedbackSession,
+  links: Links,
+  baseUrl = "",
+) {
   return {
     sessionId: session.id,
     ...links,
     status: session.status,
     createdAt: isoTime(session.createdAt),
     expiresAt: isoTime(session.expiresAt),
+    ...questionImagesView(session, baseUrl),
   };
 }
 
-/** The answer to `GET /api/feedback/{id}/status`. */
-export function statusView(session: FeedbackSession) {
+/** The answer to `GET /api/feedback/{id}/status`; `images` are the question's, under `baseUrl`. */
+export function statusView(session: FeedbackSession, baseUrl = "") {
   return {
     sessionId: session.id,
     status: session.status,
@@ -72,6 +129,7 @@ export function statusView(session: FeedbackSession) {
     submittedAt: optionalIsoTime(session.submittedAt),
     cancelledAt: optionalIsoTime(session.cancelledAt),
     expiredAt: optionalIsoTime(session.expiredAt),
+    ...questionImagesView(session, baseUrl),
   };
 }
 
@@ -110,8 +168,10 @@ export function cancelledView(session: FeedbackSession) {
 /**
  * The answer to `GET /api/feedback/{id}/result`, for an answered session. `metadata` is the
  * creator's, as upstream; the answerer's own metadata is `submitMetadata`, never merged over it.
+ * `feedback.images` are the answer's, each at its owner-only URL under `baseUrl` (left out when
+ * there are none).
  */
-export function resultView(session: FeedbackSession) {
+export function resultView(session: FeedbackSession, baseUrl = "") {
   const feedback = session.feedback!;
   return {
     sessionId: session.id,
@@ -120,6 +180,10 @@ export function resultView(session: FeedbackSession) {
       selectedOptions: feedback.selectedOptions,
       freeText: feedback.freeText,
       combinedFeedback: feedback.combinedFeedback,
+      // Only when there are some: an answer in text keeps upstream's `feedback` exactly.
+      ...(feedback.images?.length
+        ? { images: feedback.images.map((image) => imageView(session.id, image, baseUrl)) }
+        : {}),
     },
     submittedAt: isoTime(statusTime(session)),
     metadata: session.metadata,

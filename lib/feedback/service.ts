@@ -11,6 +11,15 @@
  *   per-owner create rate limit bounds;
  * - waits in progress, counted in this instance's memory, because what a wait holds (a request,
  *   a watch listener, a timer) is this instance's. Only a wait that actually waits counts.
+ * - image bytes (`image_bytes`), counted in KV from per-session usage entries that expire with
+ *   the images' chunks: a question's images count against its owner, and so do its answer's.
+ *   Like the pending cap, uploads racing past the count can overshoot it by what is in flight.
+ *
+ * Images (docs/images.md) are checked whole before anything is stored (`lib/images/check.ts`),
+ * their chunks written before the one atomic commit that lists them in the session record, and
+ * deleted at once by a request that then surely lost (a commit that threw may have been applied:
+ * its chunks are left to expire). An answer's session is checked before its images are decoded,
+ * and at most {@link MAX_IMAGE_UPLOADS} uploads per instance decode and write at once.
  * @module
  */
 import type { z } from "zod";
@@ -23,15 +32,22 @@ import {
   SessionNotFoundError,
   ValidationError,
 } from "../errors.ts";
+import { sha256Hex } from "../hash.ts";
+import { checkImages } from "../images/check.ts";
+import { Slots } from "../images/slots.ts";
 import type { WatchHub } from "../watch_hub.ts";
+import { ImageStore, StagedImages } from "./image_store.ts";
 import {
   checkAnswer,
+  clampPurge,
   combineFeedback,
   createInputSchema,
   effectiveStatus,
   type FeedbackSession,
   parseOrThrow,
   type SessionStatus,
+  type StoredImage,
+  type SubmitInput,
   submitInputSchema,
 } from "./model.ts";
 import {
@@ -43,6 +59,7 @@ import {
   sessionKey,
   type VersionedIdempotency,
   type VersionedSession,
+  type WriteOptions,
 } from "./store.ts";
 import {
   createCursorCodec,
@@ -58,8 +75,8 @@ export interface FeedbackServiceDeps {
   kv: Deno.Kv;
   limits: FeedbackLimits;
   hub: WatchHub;
-  /** Per-owner caps on pending sessions and waits; absent or 0 means no cap. */
-  quotas?: Partial<Pick<OwnerQuotas, "maxPending" | "maxWaits">>;
+  /** Per-owner caps on pending sessions, waits and image bytes; absent or 0 means no cap. */
+  quotas?: Partial<Pick<OwnerQuotas, "maxPending" | "maxWaits" | "maxImageBytes">>;
   now?: () => number;
   /**
    * Key material for signed list cursors: the JWT secret, so every instance sharing it accepts
@@ -107,9 +124,13 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? "null";
 }
 
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text));
-  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+/** What a fingerprint keeps of images: their hashes and facts, never their megabytes. */
+function imageFacts(staged: StagedImages): Promise<unknown[]> {
+  return Promise.all(staged.images.map(async (image) => ({
+    sha256: await sha256Hex(image.data),
+    mimeType: image.mimeType,
+    alt: image.alt,
+  })));
 }
 
 type CreateSchema = ReturnType<typeof createInputSchema>;
@@ -145,6 +166,30 @@ const MAX_LIST_SCAN = 1000;
 const LIST_BATCH = 10;
 /** Compare-and-set retries before giving up (only reached under pathological contention). */
 const MAX_CAS_ATTEMPTS = 20;
+
+/** An image of a session with its bytes, as {@link FeedbackService.readImage} returns it. */
+export interface ImageContent {
+  image: StoredImage;
+  data: Uint8Array;
+}
+
+/**
+ * Uploads with images that decode, check and write at once on one instance; the others wait
+ * their turn. Each holds up to `FEEDBACK_MAX_IMAGES` × `FEEDBACK_MAX_IMAGE_BYTES` decoded (8 MiB
+ * by default) and its chunk commits, so this bounds that memory and KV traffic (64 MiB); the
+ * request bodies themselves are bounded by the transports' body caps and rate limits.
+ */
+export const MAX_IMAGE_UPLOADS = 8;
+
+/** Image ids are `q1`.. and `a1`..; anything else names no image. */
+const IMAGE_ID = /^[qa][1-9][0-9]{0,2}$/;
+
+/** Bytes as a short English size, for quota messages. */
+function sizeText(bytes: number): string {
+  return bytes >= 1024 * 1024
+    ? `${(bytes / (1024 * 1024)).toFixed(1)} MiB`
+    : `${Math.ceil(bytes / 1024)} KiB`;
+}
 
 /** The REST `result?wait` cap (0–55 s, the contract); MCP calls use `MCP_MAX_WAIT` instead. */
 export const MAX_WAIT_SECONDS = 55;
@@ -182,6 +227,7 @@ async function* inBatches<T>(
 /** The feedback use cases. */
 export class FeedbackService {
   readonly #store: FeedbackStore;
+  readonly #images: ImageStore;
   readonly #limits: FeedbackLimits;
   readonly #hub: WatchHub;
   readonly #now: () => number;
@@ -194,15 +240,20 @@ export class FeedbackService {
   #waitsByOwner = new Map<string, number>();
   #maxPending: number;
   #maxWaits: number;
+  #maxImageBytes: number;
+  /** See {@link MAX_IMAGE_UPLOADS}. */
+  #uploads = new Slots(MAX_IMAGE_UPLOADS);
   #closed = false;
 
   constructor(deps: FeedbackServiceDeps) {
     this.#store = new FeedbackStore(deps.kv);
+    this.#images = new ImageStore(deps.kv);
     this.#limits = deps.limits;
     this.#hub = deps.hub;
     this.#now = deps.now ?? Date.now;
     this.#maxPending = deps.quotas?.maxPending ?? 0;
     this.#maxWaits = deps.quotas?.maxWaits ?? 0;
+    this.#maxImageBytes = deps.quotas?.maxImageBytes ?? 0;
     this.#cursors = createCursorCodec(deps.cursorSecret);
     this.#createSchema = createInputSchema(deps.limits);
     this.#submitSchema = submitInputSchema(deps.limits);
@@ -242,16 +293,54 @@ export class FeedbackService {
       );
     }
     const data = parseOrThrow(this.#createSchema, input);
-    if (key === undefined && !options.dedupe) {
-      return { session: await this.#insertNew(owner, data), reused: false };
+    if (data.images.length === 0) {
+      return await this.#createChecked(
+        owner,
+        data,
+        new StagedImages(this.#images, [], "q"),
+        options,
+      );
     }
-    const fingerprint = await sha256Hex(canonicalJson(data));
+    const done = await this.#uploads.take();
+    try {
+      const images = await checkImages(data.images, { maxImageBytes: this.#limits.maxImageBytes });
+      const staged = new StagedImages(this.#images, images, "q");
+      try {
+        return await this.#createChecked(owner, data, staged, options);
+      } finally {
+        await staged.release(); // unless a session (maybe) lists them
+      }
+    } finally {
+      done();
+    }
+  }
+
+  /** {@link createOrReuse} once `data` and its images passed every check. */
+  async #createChecked(
+    owner: string,
+    data: CreateData,
+    staged: StagedImages,
+    options: CreateOptions,
+  ): Promise<CreateOutcome> {
+    const { idempotencyKey: key, keyField = "idempotencyKey" } = options;
+    if (key === undefined && !options.dedupe) {
+      return { session: await this.#insertNew(owner, data, staged), reused: false };
+    }
+    // Images enter the fingerprint by their hashes (equal pictures, equal arguments), and only
+    // when there are some: a question without images keeps the fingerprint it always had.
+    const { images: _raw, ...rest } = data;
+    const fingerprint = await sha256Hex(
+      canonicalJson(staged.images.length ? { ...rest, images: await imageFacts(staged) } : rest),
+    );
     // Without a key the fingerprint is the key; hashed again, so keys of both kinds look alike.
     const keyHash = await sha256Hex(key ?? fingerprint);
     // Optimistic: most creates are first asks, so write as if the key were unused (the commit
     // checks that it is) and read the mapping only when that fails. A first ask costs no extra
-    // KV read.
-    let mapping: VersionedIdempotency | undefined;
+    // KV read. With images, the mapping is read first: a retried upload must not write its
+    // megabytes again only to find the session it made.
+    let mapping: VersionedIdempotency | undefined = staged.images.length
+      ? await this.#store.getIdempotency(owner, keyHash)
+      : undefined;
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       if (mapping?.record) {
         if (key !== undefined && mapping.record.fingerprint !== fingerprint) {
@@ -269,7 +358,7 @@ export class FeedbackService {
       }
       let session: FeedbackSession | null;
       try {
-        session = await this.#insertNew(owner, data, {
+        session = await this.#insertNew(owner, data, staged, {
           keyHash,
           fingerprint,
           versionstamp: mapping ? mapping.versionstamp : null,
@@ -289,15 +378,21 @@ export class FeedbackService {
    * Stores a new session from validated `data`. With `idempotency`, null when its mapping changed
    * since it was read (another create won: read it again).
    */
-  async #insertNew(owner: string, data: CreateData): Promise<FeedbackSession>;
   async #insertNew(
     owner: string,
     data: CreateData,
+    staged: StagedImages,
+  ): Promise<FeedbackSession>;
+  async #insertNew(
+    owner: string,
+    data: CreateData,
+    staged: StagedImages,
     idempotency: IdempotencyWrite,
   ): Promise<FeedbackSession | null>;
   async #insertNew(
     owner: string,
     data: CreateData,
+    staged: StagedImages,
     idempotency?: IdempotencyWrite,
   ): Promise<FeedbackSession | null> {
     const now = this.#now();
@@ -310,8 +405,26 @@ export class FeedbackService {
       );
     }
     const expiresAt = now + data.timeout * 1000;
-    const session: FeedbackSession = {
-      id: crypto.randomUUID(),
+    const purgeAt = expiresAt + this.#limits.retention * 1000;
+    const id = crypto.randomUUID();
+    let images: StoredImage[] | undefined;
+    const write: WriteOptions = {};
+    let imagesUntil: number | undefined;
+    if (staged.images.length) {
+      await this.#checkImageQuota(owner, staged.bytes, { now, answer: false });
+      images = await staged.write({ now, purgeAt });
+      // A retry reuses chunks written a moment ago: the session never outlives them.
+      imagesUntil = staged.until;
+      write.imageUsage = {
+        owner,
+        sessionId: id,
+        part: "q",
+        bytes: staged.bytes,
+        until: staged.until,
+      };
+    }
+    const session = clampPurge({
+      id,
       owner,
       title: data.title,
       message: data.message,
@@ -322,9 +435,13 @@ export class FeedbackService {
       status: "pending",
       createdAt: now,
       expiresAt,
-      purgeAt: expiresAt + this.#limits.retention * 1000,
-    };
-    if (!(await this.#store.insert(session, now, idempotency))) {
+      purgeAt,
+      ...(images ? { images, imagesUntil } : {}),
+    });
+    const inserted = await staged.commit(() =>
+      this.#store.insert(session, now, { ...write, idempotency })
+    );
+    if (!inserted) {
       if (idempotency) return null;
       throw new Error("session id collision"); // 122 random bits: never expected
     }
@@ -409,25 +526,132 @@ export class FeedbackService {
     return { items, cursor: position ? await this.#cursors.issue(scope, position) : null };
   }
 
-  /** Records the human's answer: one atomic compare-and-set, so exactly one answer ever wins. */
+  /**
+   * Records the human's answer: one atomic compare-and-set, so exactly one answer ever wins.
+   * With images, the session is checked (it exists, is pending, the answer fits it) before an
+   * image is decoded, and the owner's room before a chunk is written, so a late answer costs
+   * neither; a loser of the race deletes its chunks before it hears 409.
+   */
   async submit(id: string, input: unknown): Promise<FeedbackSession> {
     const answer = parseOrThrow(this.#submitSchema, input);
-    return await this.#transition(id, (session, now) => {
-      this.#assertOpen(session);
-      checkAnswer(session, answer);
-      return {
-        ...session,
-        status: "completed",
-        submittedAt: now,
-        purgeAt: now + this.#limits.retention * 1000,
-        feedback: {
-          selectedOptions: answer.selectedOptions,
-          freeText: answer.freeText,
-          combinedFeedback: combineFeedback(answer.selectedOptions, answer.freeText),
-          metadata: answer.metadata,
-        },
+    if (!answer.images?.length) {
+      return await this.#transition(id, (session, now) => this.#answered(session, answer, now));
+    }
+    const current = (await this.#load(id)).session;
+    this.#assertOpen(current);
+    checkAnswer(current, answer);
+    const done = await this.#uploads.take();
+    try {
+      const images = await checkImages(answer.images, {
+        maxImageBytes: this.#limits.maxImageBytes,
+      });
+      return await this.#submitImages(current, answer, new StagedImages(this.#images, images, "a"));
+    } finally {
+      done();
+    }
+  }
+
+  /** {@link submit} of an answer with `staged` images, once they passed every check. */
+  async #submitImages(
+    current: FeedbackSession,
+    answer: SubmitInput,
+    staged: StagedImages,
+  ): Promise<FeedbackSession> {
+    const now = this.#now();
+    await this.#checkImageQuota(current.owner, staged.bytes, { now, answer: true });
+    try {
+      const images = await staged.write({ now, purgeAt: now + this.#limits.retention * 1000 });
+      const usage = {
+        owner: current.owner,
+        sessionId: current.id,
+        part: "a" as const,
+        bytes: staged.bytes,
+        until: staged.until,
       };
-    });
+      return await this.#transition(
+        current.id,
+        (session, at) => this.#answered(session, answer, at, { images, until: staged.until }),
+        { imageUsage: usage },
+        staged,
+      );
+    } finally {
+      await staged.release(); // a loser's, or a refused answer's: at once
+    }
+  }
+
+  /**
+   * `session` answered with `answer` at `now` (and `images`, whose chunks expire at `until`), or
+   * the error that refuses it.
+   */
+  #answered(
+    session: FeedbackSession,
+    answer: SubmitInput,
+    now: number,
+    stored?: { images: StoredImage[]; until: number },
+  ): FeedbackSession {
+    this.#assertOpen(session);
+    checkAnswer(session, answer);
+    return {
+      ...session,
+      status: "completed",
+      submittedAt: now,
+      purgeAt: now + this.#limits.retention * 1000,
+      ...(stored ? { imagesUntil: Math.min(session.imagesUntil ?? Infinity, stored.until) } : {}),
+      feedback: {
+        selectedOptions: answer.selectedOptions,
+        freeText: answer.freeText,
+        combinedFeedback: combineFeedback(answer.selectedOptions, answer.freeText),
+        metadata: answer.metadata,
+        ...(stored ? { images: stored.images } : {}),
+      },
+    };
+  }
+
+  /**
+   * An image of session `id` (`q…` of the question, `a…` of the answer) with its bytes. With
+   * `owner`, the session must be theirs. A session that is gone (or another owner's) is
+   * `SESSION_NOT_FOUND`; an id the session does not list is `NOT_FOUND`.
+   */
+  async readImage(
+    id: string,
+    imageId: string,
+    options: { owner?: string } = {},
+  ): Promise<ImageContent> {
+    const session = options.owner ? await this.getOwned(options.owner, id) : await this.get(id);
+    const image = IMAGE_ID.test(imageId)
+      ? [...session.images ?? [], ...session.feedback?.images ?? []].find((i) => i.id === imageId)
+      : undefined;
+    if (!image) throw new AppError("NOT_FOUND", "This session has no image with this id.");
+    const data = await this.#images.read(image);
+    // Not expected (a session never outlives its chunks), but a store restored from a backup can
+    // lose some: the caller hears the image is gone and keeps the rest (the answer's text).
+    if (!data) {
+      throw new AppError("NOT_FOUND", "This image is no longer stored.", { imageId: image.id });
+    }
+    return { image, data };
+  }
+
+  /** Refuses `adding` image bytes that would take `owner` past the image quota. */
+  async #checkImageQuota(
+    owner: string,
+    adding: number,
+    options: { now: number; answer: boolean },
+  ): Promise<void> {
+    const cap = this.#maxImageBytes;
+    if (cap <= 0) return;
+    const used = await this.#images.usage(owner, { now: options.now, limit: cap });
+    if (used + adding <= cap) return;
+    throw new AppError(
+      "QUOTA_EXCEEDED",
+      options.answer
+        ? "The person who asked has no room left for more images; send the answer without images, or with fewer or smaller ones."
+        : `Your sessions already hold ${sizeText(used)} of images and these ${
+          sizeText(adding)
+        } would pass the ${
+          sizeText(cap)
+        } allowed; send fewer or smaller images, or wait for older sessions to end.`,
+      { resource: "image_bytes", limit: cap },
+    );
   }
 
   /** Withdraws a pending question. */
@@ -525,6 +749,11 @@ export class FeedbackService {
     });
   }
 
+  /** Uploads with images decoding and writing on this instance, and those waiting their turn. */
+  get imageUploads(): { inProgress: number; waiting: number } {
+    return { inProgress: this.#uploads.held, waiting: this.#uploads.waiting };
+  }
+
   /** How many waits `owner` holds on this instance (what the wait cap counts). */
   waitsInProgress(owner: string): number {
     return this.#waitsByOwner.get(owner) ?? 0;
@@ -620,18 +849,24 @@ export class FeedbackService {
 
   /**
    * Applies `change` to the current session with a compare-and-set, retrying when another write
-   * came first. `change` returns the next session, or null when there is nothing to write.
+   * came first. `change` returns the next session, or null when there is nothing to write; its
+   * purge time is clamped to the images' (see `clampPurge`). `staged`: the images the change
+   * lists, whose fate follows the commit's.
    */
   async #transition(
     id: string,
     change: (session: FeedbackSession, now: number) => FeedbackSession | null,
+    write: WriteOptions = {},
+    staged?: StagedImages,
   ): Promise<FeedbackSession> {
     for (let attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
       const current = await this.#load(id);
       const now = this.#now();
-      const next = change(current.session, now);
-      if (!next) return current.session;
-      if (await this.#store.replace(current, next, now)) return next;
+      const changed = change(current.session, now);
+      if (!changed) return current.session;
+      const next = clampPurge(changed);
+      const replace = () => this.#store.replace(current, next, now, write);
+      if (await (staged ? staged.commit(replace) : replace())) return next;
     }
     throw new Error("too much write contention on one session"); // no id: it is a capability
   }
@@ -645,11 +880,11 @@ export class FeedbackService {
       if (current.session.status !== "pending" || now < current.session.expiresAt) {
         return { ...current, expiredNow: false };
       }
-      const expired: FeedbackSession = {
+      const expired = clampPurge({
         ...current.session,
         status: "expired",
         expiredAt: current.session.expiresAt,
-      };
+      });
       if (await this.#store.replace(current, expired, now)) {
         const stored = await this.#store.get(id);
         if (stored) return { ...stored, expiredNow: true };

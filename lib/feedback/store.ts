@@ -3,12 +3,14 @@
  * session record and its indexes consistent. Every write that creates a session or changes its
  * status also appends an owner event and bumps the owner's change marker, which live updates
  * (WebSocket owner streams, a future inbox) watch, and records the notification event in the
- * outbox (`lib/notify/outbox.ts`) that the delivery sweep reads.
+ * outbox (`lib/notify/outbox.ts`) that the delivery sweep reads. A write that lists new images
+ * (their chunks already written by `image_store.ts`) also writes the owner's image usage entry.
  * @module
  */
 import { AppError } from "../errors.ts";
 import { eventOf } from "../notify/events.ts";
 import { OUTBOX_TTL_MS, outboxKey } from "../notify/outbox.ts";
+import { type ImageUsage, setImageUsage } from "./image_store.ts";
 import { type FeedbackSession, isTerminal, type SessionStatus } from "./model.ts";
 
 /**
@@ -120,6 +122,18 @@ export interface OwnerEvent {
   at: number;
 }
 
+/** What a session write may carry besides the session itself. */
+export interface WriteOptions {
+  /** The usage entry of images this write lists for the first time (chunks already written). */
+  imageUsage?: ImageUsage;
+}
+
+/** Options of {@link FeedbackStore.insert}. */
+export interface InsertOptions extends WriteOptions {
+  /** The idempotency key's mapping, written with the session. */
+  idempotency?: IdempotencyWrite;
+}
+
 /** A session together with the versionstamp it was read at. */
 export interface VersionedSession {
   session: FeedbackSession;
@@ -184,8 +198,9 @@ export class FeedbackStore {
   async insert(
     session: FeedbackSession,
     now: number,
-    idempotency?: IdempotencyWrite,
+    options: InsertOptions = {},
   ): Promise<boolean> {
+    const { idempotency, imageUsage } = options;
     const expireIn = ttl(session, now);
     const event: OwnerEvent = {
       id: eventId(now),
@@ -204,6 +219,7 @@ export class FeedbackStore {
       };
       op.check({ key, versionstamp: idempotency.versionstamp }).set(key, record, { expireIn });
     }
+    if (imageUsage) setImageUsage(op, imageUsage, now);
     const result = await op
       .check({ key: sessionKey(session.id), versionstamp: null })
       .set(sessionKey(session.id), session, { expireIn })
@@ -251,12 +267,18 @@ export class FeedbackStore {
    * Leaving `pending` also drops the expiry and pending index entries. False when someone else
    * wrote first.
    */
-  async replace(previous: VersionedSession, next: FeedbackSession, now: number): Promise<boolean> {
+  async replace(
+    previous: VersionedSession,
+    next: FeedbackSession,
+    now: number,
+    options: WriteOptions = {},
+  ): Promise<boolean> {
     const old = previous.session;
     const expireIn = ttl(next, now);
     const op = this.kv.atomic()
       .check({ key: sessionKey(old.id), versionstamp: previous.versionstamp })
       .set(sessionKey(next.id), next, { expireIn });
+    if (options.imageUsage) setImageUsage(op, options.imageUsage, now);
     if (isTerminal(next.status) && !isTerminal(old.status)) {
       op.delete(expiryIndexKey(old.expiresAt, old.id))
         .delete(pendingIndexKey(old.owner, old.id));

@@ -11,7 +11,7 @@
  * @module
  */
 import { z } from "zod";
-import { SESSION_STATUSES } from "./model.ts";
+import { IMAGE_TYPES, SESSION_STATUSES } from "./model.ts";
 
 const sessionId = z.uuid().describe("The session id (UUID v4, lower case).");
 const time = z.iso.datetime();
@@ -19,6 +19,27 @@ const status = z.enum(SESSION_STATUSES).describe(
   "`pending` until answered (`completed`), past its timeout (`expired`) or withdrawn (`cancelled`).",
 );
 const jsonObject = z.record(z.string(), z.unknown());
+
+/** One image of a session (`imageView` in `present.ts`). */
+export const imageViewSchema = z.object({
+  id: z.string().regex(/^[qa][1-9][0-9]*$/).describe(
+    "`q1`..`qN` for the question's images, `a1`..`aN` for the answer's, in the order sent.",
+  ),
+  mimeType: z.enum(IMAGE_TYPES).describe(
+    "The type found in the bytes (never the one declared), and the `Content-Type` served.",
+  ),
+  bytes: z.number().int().min(1).describe("The image's size in bytes."),
+  width: z.number().int().min(1).describe("Pixels, read from the image's header."),
+  height: z.number().int().min(1),
+  alt: z.string().optional().describe("The asker's text alternative; left out when none."),
+  url: z.url().describe(
+    "Where the bytes are: a question image at `/feedback/{id}/images/{imageId}` for whoever holds the session id (no token); an answer image at `/api/feedback/{id}/images/{imageId}` with the owner's bearer token.",
+  ),
+});
+
+const questionImages = z.array(imageViewSchema).min(1).optional().describe(
+  "The question's images, each at its capability URL; left out when it has none.",
+);
 
 /** The answer to `POST /api/feedback/create`: the new session and its links. */
 export const createdViewSchema = z.object({
@@ -30,6 +51,7 @@ export const createdViewSchema = z.object({
   status: z.literal("pending"),
   createdAt: time,
   expiresAt: time.describe("After this the session expires unanswered."),
+  images: questionImages,
 });
 
 /** The answer to `GET /api/feedback/{id}/status`. */
@@ -42,6 +64,7 @@ export const statusViewSchema = z.object({
   submittedAt: time.optional(),
   cancelledAt: time.optional(),
   expiredAt: time.optional(),
+  images: questionImages,
 });
 
 /** One row of `GET /api/feedback/list`. */
@@ -87,6 +110,9 @@ export const resultViewSchema = z.object({
     freeText: z.string(),
     combinedFeedback: z.string().describe(
       "The selected options joined by newlines, a blank line, then the free text; empty parts left out.",
+    ),
+    images: z.array(imageViewSchema).min(1).optional().describe(
+      "The answer's images, each at its owner-only URL: `GET` it with your bearer token. Left out when it has none.",
     ),
   }),
   submittedAt: time,

@@ -23,6 +23,7 @@ import { ownerAuth } from "./auth.ts";
 import { readJsonObject } from "./body.ts";
 import type { AppEnv } from "./context.ts";
 import { ok } from "./envelope.ts";
+import { imageResponse } from "./image_response.ts";
 import { addressLimit, ownerLimit, RATE_LIMIT_HEADER_NAMES } from "./limits.ts";
 import { notifyRoutes } from "./notify_api.ts";
 import { openApiDocument } from "./openapi.ts";
@@ -54,7 +55,7 @@ export function createApiApp(services: Services): Hono<AppEnv> {
       cors({
         origin: config.corsOrigins,
         allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key"],
-        exposeHeaders: [...RATE_LIMIT_HEADER_NAMES, "Idempotency-Replayed"],
+        exposeHeaders: [...RATE_LIMIT_HEADER_NAMES, "Idempotency-Replayed", "ETag"],
       }),
     );
   }
@@ -81,14 +82,18 @@ export function createApiApp(services: Services): Hono<AppEnv> {
 
   route("/feedback/create", {
     POST: [...owned("create"), async (c) => {
-      const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
+      // The two routes that may carry images take a larger body; every other keeps the small cap.
+      const body = await readJsonObject(c.req.raw, config.maxImageBodyBytes);
       // A retry with the same `Idempotency-Key` gets the first create's session, not a new one.
       const { session, reused } = await feedback.createOrReuse(c.get("owner"), body, {
         idempotencyKey: c.req.header("Idempotency-Key"),
         keyField: "Idempotency-Key",
       });
       if (reused) c.header("Idempotency-Replayed", "true");
-      return ok(c, createdView(session, sessionLinks(config.publicBaseUrl, session.id)));
+      return ok(
+        c,
+        createdView(session, sessionLinks(config.publicBaseUrl, session.id), config.publicBaseUrl),
+      );
     }],
   });
 
@@ -103,13 +108,13 @@ export function createApiApp(services: Services): Hono<AppEnv> {
   route("/feedback/:id/status", {
     GET: [...owned("read"), sessionIdParam(), async (c) => {
       const session = await feedback.getOwned(c.get("owner"), c.get("sessionId"));
-      return ok(c, statusView(session));
+      return ok(c, statusView(session, config.publicBaseUrl));
     }],
   });
 
   route("/feedback/:id/submit", {
     POST: [sessionIdParam(), addressLimit(services, "submit"), async (c) => {
-      const body = await readJsonObject(c.req.raw, config.maxBodyBytes);
+      const body = await readJsonObject(c.req.raw, config.maxImageBodyBytes);
       const session = await feedback.submit(c.get("sessionId"), body);
       return ok(c, submittedView(session));
     }],
@@ -122,7 +127,21 @@ export function createApiApp(services: Services): Hono<AppEnv> {
         waitMs: wait * 1000,
         signal: c.req.raw.signal,
       });
-      return ok(c, resultView(session));
+      return ok(c, resultView(session, config.publicBaseUrl));
+    }],
+  });
+
+  // The owner's door to a session's images (the agent fetching the answer's pictures); an image
+  // of another owner's session is a 404, as the session is.
+  route("/feedback/:id/images/:imageId", {
+    GET: [...owned("read"), sessionIdParam(), async (c) => {
+      const served = await feedback.readImage(c.get("sessionId"), c.req.param("imageId") ?? "", {
+        owner: c.get("owner"),
+      });
+      const res = await imageResponse(c.req.raw, served);
+      // The bytes depend on whose token came: a browser's own cache must not hand them to another.
+      res.headers.set("vary", "Authorization");
+      return res;
     }],
   });
 

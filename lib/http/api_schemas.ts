@@ -39,19 +39,36 @@ export function okEnvelopeSchema<T extends z.ZodType>(data: T) {
 /** What `error.details` can carry; which fields appear depends on the code. */
 export const errorDetailsSchema = z.object({
   field: z.string().optional().describe(
-    "INVALID_REQUEST: the first offending field (`a.b[2]` paths, `sessionId`, `body`).",
+    "INVALID_REQUEST: the first offending field (`a.b[2]` paths, `sessionId`, `body`); PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE: the image (`images[2].data`, `images[2].mimeType`).",
   ),
-  reason: z.string().optional().describe("INVALID_REQUEST: what is wrong with `field`."),
+  reason: z.string().optional().describe(
+    "INVALID_REQUEST, and an image's PAYLOAD_TOO_LARGE or UNSUPPORTED_MEDIA_TYPE: what is wrong with `field`.",
+  ),
   issues: z.array(z.object({ field: z.string(), reason: z.string() })).optional()
     .describe("INVALID_REQUEST: every broken rule."),
   status: z.enum(SESSION_STATUSES).optional().describe(
     "NO_FEEDBACK_AVAILABLE: why there is no answer.",
   ),
-  resource: z.enum(["pending_sessions", "waits"]).optional().describe(
+  resource: z.enum(["pending_sessions", "waits", "image_bytes"]).optional().describe(
     "QUOTA_EXCEEDED: which per-owner cap was reached.",
   ),
   limit: z.number().int().optional().describe(
-    "QUOTA_EXCEEDED: the cap; PAYLOAD_TOO_LARGE: the body limit in bytes.",
+    "QUOTA_EXCEEDED: the cap; PAYLOAD_TOO_LARGE: the body's or one image's limit in bytes.",
+  ),
+  maxSide: z.number().int().optional().describe(
+    "PAYLOAD_TOO_LARGE of an image's dimensions: the most pixels a side.",
+  ),
+  maxPixels: z.number().int().optional().describe(
+    "PAYLOAD_TOO_LARGE of an image's dimensions: the most pixels in all.",
+  ),
+  accepted: z.array(z.string()).optional().describe(
+    "UNSUPPORTED_MEDIA_TYPE of an image: the types the service takes.",
+  ),
+  declared: z.string().optional().describe(
+    "UNSUPPORTED_MEDIA_TYPE of an image: the `mimeType` it was sent with.",
+  ),
+  detected: z.string().nullable().optional().describe(
+    "UNSUPPORTED_MEDIA_TYPE of an image: what its bytes are, when recognised.",
   ),
   allow: z.array(z.string()).optional().describe(
     "METHOD_NOT_ALLOWED: the methods the route takes.",

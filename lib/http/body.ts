@@ -5,11 +5,18 @@
  */
 import { AppError, ValidationError } from "../errors.ts";
 
-/** Reads at most `maxBytes` of the body; a larger one is a 413 before anything is parsed. */
-export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+/**
+ * Reads at most `maxBytes` of the body; a larger one is refused before anything is parsed, with
+ * `tooLargeError` (default: a 413 naming the limit).
+ */
+export async function readBodyBytes(
+  request: Request,
+  maxBytes: number,
+  tooLargeError: (maxBytes: number) => AppError = tooLarge,
+): Promise<Uint8Array<ArrayBuffer>> {
   const declared = Number(request.headers.get("content-length") ?? NaN);
-  if (declared > maxBytes) throw tooLarge(maxBytes);
-  if (!request.body) return "";
+  if (declared > maxBytes) throw tooLargeError(maxBytes);
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -19,7 +26,7 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
     size += value.byteLength;
     if (size > maxBytes) {
       await reader.cancel().catch(() => {});
-      throw tooLarge(maxBytes);
+      throw tooLargeError(maxBytes);
     }
     chunks.push(value);
   }
@@ -29,7 +36,12 @@ export async function readBodyText(request: Request, maxBytes: number): Promise<
     bytes.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  return new TextDecoder().decode(bytes);
+  return bytes;
+}
+
+/** Reads at most `maxBytes` of the body as UTF-8 text; a larger one is a 413 before parsing. */
+export async function readBodyText(request: Request, maxBytes: number): Promise<string> {
+  return new TextDecoder().decode(await readBodyBytes(request, maxBytes));
 }
 
 /** Whether a content type names JSON (`application/json`, `application/*+json`). */

@@ -28,7 +28,7 @@
 import { z } from "zod";
 import type { Config } from "../config.ts";
 import { type ErrorCode, httpStatusOf } from "../errors.ts";
-import { createInputSchema, submitInputSchema } from "../feedback/model.ts";
+import { createInputSchema, IMAGE_TYPES, submitInputSchema } from "../feedback/model.ts";
 import {
   cancelledViewSchema,
   createdViewSchema,
@@ -45,6 +45,7 @@ import {
   channelTestViewSchema,
 } from "../notify/channels.ts";
 import type { RateBucket } from "../rate_limit.ts";
+import { MAX_IMAGE_PIXELS, MAX_IMAGE_SIDE } from "../images/check.ts";
 import { STORAGE_RETRY_AFTER_SECONDS } from "../storage_guard.ts";
 import { SERVICE_NAME, SERVICE_VERSION } from "../version.ts";
 import {
@@ -67,6 +68,8 @@ interface Operation {
   path: string;
   operationId: string;
   summary: string;
+  /** What the operation's description says besides its rate budget. */
+  notes?: string;
   /** `owner`: a bearer token, counted per owner; `none`: no token, counted per client address. */
   auth: "owner" | "none";
   bucket: RateBucket;
@@ -77,8 +80,8 @@ interface Operation {
   headers?: Json[];
   /** Headers of the 200 answer besides the rate budget's. */
   okHeaders?: Json;
-  /** The `data` of the 200 answer. */
-  data: keyof typeof VIEWS;
+  /** The `data` of the 200 answer; `Image`: the 200 is an image's bytes, not JSON. */
+  data: keyof typeof VIEWS | "Image";
   /** Every error code the operation can answer besides `METHOD_NOT_ALLOWED`, which all have. */
   errors: ErrorCode[];
 }
@@ -172,6 +175,7 @@ const OPERATIONS: Operation[] = [
       "SESSION_CANCELLED",
       "PAYLOAD_TOO_LARGE",
       "UNSUPPORTED_MEDIA_TYPE",
+      "QUOTA_EXCEEDED",
       ...STORE,
     ],
   },
@@ -210,6 +214,18 @@ const OPERATIONS: Operation[] = [
       "SESSION_CANCELLED",
       ...STORE,
     ],
+  },
+  {
+    method: "get",
+    path: "/feedback/{id}/images/{imageId}",
+    operationId: "getFeedbackImage",
+    summary: "An image of your session: the question's (`q…`) or the answer's (`a…`)",
+    notes:
+      "Owner only: another owner's session is a 404, as it is everywhere. The same images are served without a token at `/feedback/{id}/images/{imageId}` (outside `/api`, beside the answer page) to whoever holds the session id, counted per client address in the `page` bucket; errors there are the HTML pages (404, 429) rather than this envelope. That door is not a path of this document: relative to the two servers its template would equal this one.",
+    auth: "owner",
+    bucket: "read",
+    data: "Image",
+    errors: [...OWNER, "INVALID_REQUEST", "SESSION_NOT_FOUND", "NOT_FOUND", ...STORE],
   },
   {
     method: "get",
@@ -256,7 +272,8 @@ function errorNotes(config: Config): Record<ErrorCode, string> {
     UNAUTHORIZED: "the bearer token is missing or not valid.",
     SESSION_NOT_FOUND:
       "no such session for this caller: unknown, another owner's (indistinguishable) or past retention.",
-    NOT_FOUND: "no such route.",
+    NOT_FOUND:
+      "no such route; on an image route, no such image in the session (an answer image before the answer came included).",
     NO_FEEDBACK_AVAILABLE:
       "there is no answer (yet); `details.status` says why (`pending`, `expired`, `cancelled`).",
     METHOD_NOT_ALLOWED: "the route does not take this method; `Allow` lists the ones it does.",
@@ -264,14 +281,17 @@ function errorNotes(config: Config): Record<ErrorCode, string> {
     SESSION_EXPIRED: "the session expired unanswered.",
     SESSION_CANCELLED: "the session was withdrawn by its owner.",
     PAYLOAD_TOO_LARGE:
-      `the body is larger than ${config.maxBodyBytes} bytes (refused before parsing), or the question and its answer together are too large to store.`,
-    UNSUPPORTED_MEDIA_TYPE: "the body was not sent as `application/json`.",
+      `the body is larger than ${config.maxBodyBytes} bytes (${config.maxImageBodyBytes} on create and submit, which may carry images; refused before parsing), or the question and its answer together are too large to store, or an image is over ${config.feedback.maxImageBytes} bytes (\`FEEDBACK_MAX_IMAGE_BYTES\`) or over ${MAX_IMAGE_SIDE} pixels a side or ${MAX_IMAGE_PIXELS} pixels in all (read from its header: nothing is decoded); \`details.field\` names the image.`,
+    UNSUPPORTED_MEDIA_TYPE:
+      "the body was not sent as `application/json`; or an image's bytes are not PNG, JPEG, WebP or GIF (SVG and anything else are refused; the type is read from the bytes), or its declared `mimeType` disagrees with them; `details.field` names it (`images[2].data`, `images[2].mimeType`).",
     RATE_LIMITED: "the minute's budget is spent; retry after `Retry-After` seconds.",
     QUOTA_EXCEEDED: `a per-owner cap; \`details.resource\` says which: \`pending_sessions\` (${
       cap(q.maxPending, "pending questions")
-    }, \`OWNER_MAX_PENDING\`) or \`waits\` (${
+    }, \`OWNER_MAX_PENDING\`), \`waits\` (${
       cap(q.maxWaits, "waits at once")
-    }, \`OWNER_MAX_WAITS\`).`,
+    }, \`OWNER_MAX_WAITS\`) or \`image_bytes\` (${
+      cap(q.maxImageBytes, "bytes of images stored")
+    } for the session owner's questions and answers, \`OWNER_MAX_IMAGE_BYTES\`).`,
     INTERNAL_ERROR: "a bug: a generic message, the details go to the log only.",
     SERVICE_UNAVAILABLE:
       `the store is briefly unavailable; nothing was acknowledged, so retry the same request after \`Retry-After\` (${STORAGE_RETRY_AFTER_SECONDS}) seconds.`,
@@ -292,6 +312,10 @@ function fieldNotes(config: Config): Record<"CreateRequest" | "SubmitRequest", J
       timeout: "Seconds until the session expires unanswered.",
       metadata:
         `A JSON object of at most ${f.maxMetadataBytes} bytes serialized, returned with the result.`,
+      images: imagesNote(
+        config,
+        "Screenshots to show with the question (`q1`..), each with an optional `alt` of at most 300 characters; the page shows them, and the `Created` and `Status` views list them at their capability URLs.",
+      ),
     },
     SubmitRequest: {
       selectedOptions:
@@ -300,8 +324,21 @@ function fieldNotes(config: Config): Record<"CreateRequest" | "SubmitRequest", J
         `At most ${f.maxFreeTextLength} characters; refused when the session has \`allowFreeText: false\`.`,
       metadata:
         `A JSON object of at most ${f.maxSubmitMetadataBytes} bytes serialized, kept apart from the creator's.`,
+      images: imagesNote(
+        config,
+        "Images with the answer (`a1`..; an image alone is an answer); `alt` is ignored. The `Result` view lists them at their owner-only URLs; WebSocket `feedback_submitted` carries their count.",
+      ),
     },
   };
+}
+
+/** What the `images` field of a request body takes. */
+function imagesNote(config: Config, what: string): string {
+  const f = config.feedback;
+  if (f.maxImages === 0) return "Images are turned off on this server (`FEEDBACK_MAX_IMAGES=0`).";
+  return `${what} At most ${f.maxImages} items \`{data, mimeType}\`: \`data\` standard base64 (RFC 4648, padding optional, no whitespace, no \`data:\` prefix) of at most ${f.maxImageBytes} bytes decoded; \`mimeType\` one of \`${
+    IMAGE_TYPES.join("`, `")
+  }\`, and it must agree with the bytes, which decide the type. A truncated or broken file is a 400, another type a 415, a size or pixel count over the limits a 413; nothing is stored on any of them.`;
 }
 
 const REQUEST_NOTES = {
@@ -370,6 +407,7 @@ function buildDocument(config: Config): Json {
     const methods = Object.keys(item).map((m) => m.toUpperCase());
     item.options = optionsObject(methods);
     if (route.includes("{id}")) item.parameters = [SESSION_ID_PARAMETER];
+    if (route.includes("{imageId}")) item.parameters = [SESSION_ID_PARAMETER, IMAGE_ID_PARAMETER];
   }
   paths["/openapi.json"] = {
     get: {
@@ -412,7 +450,7 @@ function buildDocument(config: Config): Json {
         `${SERVICE_NAME}: agents ask a human a question and get the answer.`,
         "Every JSON answer uses the envelope `{success, data, error, timestamp}`.",
         "An unknown route under `/api` is a 404 `NOT_FOUND`; `HEAD` is answered as `GET`, without a body.",
-        `Request bodies are JSON (\`application/json\` or any \`application/*+json\`) of at most ${config.maxBodyBytes} bytes.`,
+        `Request bodies are JSON (\`application/json\` or any \`application/*+json\`) of at most ${config.maxBodyBytes} bytes; create and submit, which may carry images, take up to ${config.maxImageBodyBytes}.`,
         "Limited routes carry `X-RateLimit-Limit`, `X-RateLimit-Remaining` and `X-RateLimit-Reset` on their answers while the bucket is on.",
       ].join(" "),
     },
@@ -475,6 +513,15 @@ function describeBody(
   }
 }
 
+const IMAGE_ID_PARAMETER = {
+  name: "imageId",
+  in: "path",
+  required: true,
+  description:
+    "`q1`..`qN`: the question's images; `a1`..`aN`: the answer's (the `id` of an image in the `Status` and `Result` views). Another is a 404 `NOT_FOUND`.",
+  schema: { type: "string", pattern: "^[qa][1-9][0-9]*$" },
+};
+
 const SESSION_ID_PARAMETER = {
   name: "id",
   in: "path",
@@ -491,7 +538,9 @@ function operationObject(op: Operation, config: Config, codes: Record<ErrorCode,
   return {
     operationId: op.operationId,
     summary: op.summary,
-    description: `Counted per ${subject} in the \`${op.bucket}\` bucket: ${
+    description: `${
+      op.notes ? `${op.notes} ` : ""
+    }Counted per ${subject} in the \`${op.bucket}\` bucket: ${
       limit > 0 ? `${limit} requests a minute` : "off"
     } (\`${bucketVariable(op.bucket)}\`).`,
     ...(op.auth === "none" ? { security: [] } : {}),
@@ -507,12 +556,48 @@ function operationObject(op: Operation, config: Config, codes: Record<ErrorCode,
       }
       : {}),
     responses: {
-      "200": jsonResponse(
-        `Done: \`data\` is a \`${op.data}\`.`,
-        ref(`${op.data}Response`),
-        { ...rateLimitHeaders(), ...op.okHeaders },
-      ),
+      ...(op.data === "Image" ? imageResponses() : {
+        "200": jsonResponse(
+          `Done: \`data\` is a \`${op.data}\`.`,
+          ref(`${op.data}Response`),
+          { ...rateLimitHeaders(), ...op.okHeaders },
+        ),
+      }),
       ...errorResponses([...op.errors, "METHOD_NOT_ALLOWED"], { codes, allow, rateLimited: true }),
+    },
+  };
+}
+
+/** The 200 and 304 of an image route: the bytes with the headers `image_response.ts` sets. */
+function imageResponses(): Record<string, Json> {
+  const etag = header(
+    "A strong validator of the bytes; send it back as `If-None-Match` for a 304.",
+    { type: "string" },
+    true,
+  );
+  const cacheControl = header(
+    "`private, max-age=86400, immutable`: an image id never changes its bytes.",
+    { type: "string" },
+    true,
+  );
+  return {
+    "200": {
+      description:
+        "The image's bytes, with the type found in them (`Content-Type`), `X-Content-Type-Options: nosniff`, `Content-Disposition: inline` and `Content-Security-Policy: default-src 'none'; sandbox`. `HEAD` gives the same headers without the bytes.",
+      headers: {
+        "Content-Length": header("The image's size in bytes.", { type: "integer" }),
+        ETag: etag,
+        "Cache-Control": cacheControl,
+        "Content-Disposition": header("`inline`.", { type: "string" }),
+        "Content-Security-Policy": header("`default-src 'none'; sandbox`.", { type: "string" }),
+        ...rateLimitHeaders(),
+      },
+      // OpenAPI 3.1: binary content needs no schema; the media type (the stored one) says it all.
+      content: Object.fromEntries(IMAGE_TYPES.map((type) => [type, {}])),
+    },
+    "304": {
+      description: "Not modified: `If-None-Match` named this image's `ETag`.",
+      headers: { ETag: etag, "Cache-Control": cacheControl, ...rateLimitHeaders() },
     },
   };
 }

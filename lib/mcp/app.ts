@@ -4,14 +4,15 @@
  * `_meta`, `MCP-Protocol-Version`/`Mcp-Method`/`Mcp-Name` checked against the body) and 2025
  * requests (served per request, without sessions, as before). Every request gets its own
  * `McpServer`, built for the owner its bearer token names from the tool catalog built once, so
- * any instance can answer any request and nothing outlives the request. Mounted at `/mcp` and
- * `/sse` by `app.ts`.
+ * any instance can answer any request and nothing outlives the request; a `tools/call` gets one
+ * with only the tool it calls, since a held call keeps its server for its whole wait
+ * (docs/scale.md). Mounted at `/mcp` and `/sse` by `app.ts`.
  *
  * Order of checks: Host/Origin (403; the SDK does none), bearer token (401 with
  * `WWW-Authenticate`; the SDK reads no header), method (405: a stateless server offers no
  * standalone SSE stream for GET and has no session for DELETE), body size (413 above
- * `config.maxBodyBytes`, read here once), params of known methods (-32602), then the SDK:
- * Content-Type (415), JSON and JSON-RPC validity (400), protocol version and header–body agreement
+ * `config.maxImageBodyBytes`, since a call may carry images; read here once), params of known
+ * methods (-32602), then the SDK: Content-Type (415), JSON and JSON-RPC validity (400), protocol version and header–body agreement
  * (400), Accept (406, 2025 era).
  * @module
  */
@@ -70,13 +71,18 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
   const { config, log } = services;
   const checkHost = createHostCheck(config.publicBaseUrl);
   const catalog = createToolCatalog(services);
-  const handler = createMcpHandler(serverFactory(catalog, options), {
+  // The tool a parsed `tools/call` names, by request: the SDK hands the factory the request only.
+  const calledTools = new WeakMap<Request, string>();
+  const handler = createMcpHandler(serverFactory(catalog, options, calledTools), {
     // A 2026-07-28 call without a progress token would otherwise be answered as one JSON body,
     // written only with the result: until then a client that went away is not noticed, and its
     // wait would hold a KV watch to the end. A stream notices at once (SDK clients accept both).
+    // (Deno 2.9 watches for a closed connection while a handler is pending only when the request
+    // has no body to stream; a streamed answer is watched always. The stream costs ~35 KB of
+    // native memory per held call, which a JSON answer would save: docs/scale.md.)
     responseMode: "sse",
     legacy: "stateless",
-    maxRequestBodySize: config.maxBodyBytes,
+    maxRequestBodySize: config.maxImageBodyBytes,
     // Refused requests land here too (a bad header, an unknown version): the client's mistake.
     onerror: (error) => log.debug("mcp", describeError(error)),
   });
@@ -145,21 +151,27 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
     if (closed) return shuttingDown();
 
     try {
-      const read = await readJsonBody(request, config.maxBodyBytes);
+      const read = await readJsonBody(request, config.maxImageBodyBytes);
       if (read.kind === "tooLarge") {
         return jsonRpcError(413, {
           code: RPC_ERROR.refused,
-          message: `Payload Too Large: Request body must not exceed ${config.maxBodyBytes} bytes`,
+          message:
+            `Payload Too Large: Request body must not exceed ${config.maxImageBodyBytes} bytes`,
         });
       }
       // The handler verifies nothing itself: it hands `authInfo` to the server factory.
       const authInfo: AuthInfo = { token, clientId: owner, scopes: [] };
+      // Set when Deno.serve answers the request (Hono passes its handler info as `env`).
+      const completed = (c.env as Partial<Deno.ServeHandlerInfo> | undefined)?.completed;
       if (read.kind === "other") {
-        return inFlight.track(await handler.fetch(read.request, { authInfo }));
+        return inFlight.track(await handler.fetch(read.request, { authInfo }), completed);
       }
       const invalid = invalidParamsAnswer(read.body, isModernRequest(request));
       if (invalid) return Response.json(invalid);
-      return inFlight.track(await handler.fetch(request, { authInfo, parsedBody: read.body }));
+      const tool = calledToolOf(read.body);
+      if (tool !== undefined) calledTools.set(request, tool);
+      const answer = await handler.fetch(request, { authInfo, parsedBody: read.body });
+      return inFlight.track(answer, completed);
     } catch (error) {
       if (closed) return shuttingDown();
       log.error("mcp request failed", describeError(error));
@@ -170,10 +182,25 @@ export function createMcpApp(services: Services, options: McpAppOptions = {}): H
   return app;
 }
 
-/** The SDK's factory: a fresh server per request, for the owner `authInfo.clientId` names. */
-function serverFactory(catalog: ToolCatalog, options: McpAppOptions) {
+/** What the SDK tells the factory about the request it needs a server for. */
+interface FactoryContext {
+  era: "legacy" | "modern";
+  authInfo?: AuthInfo;
+  requestInfo?: Request;
+}
+
+/**
+ * The SDK's factory: a fresh server per request, for the owner `authInfo.clientId` names, with
+ * only the tool a `tools/call` names when `calledTools` knows the request (see
+ * `ToolOptions.only`): a held call keeps the least it can.
+ */
+function serverFactory(
+  catalog: ToolCatalog,
+  options: McpAppOptions,
+  calledTools: WeakMap<Request, string>,
+) {
   const progressIntervalMs = options.progressIntervalMs ?? DEFAULT_PROGRESS_INTERVAL_MS;
-  return ({ era, authInfo }: { era: "legacy" | "modern"; authInfo?: AuthInfo }) => {
+  return ({ era, authInfo, requestInfo }: FactoryContext) => {
     // Our route always passes it; without it no tool may run for anyone.
     if (!authInfo?.clientId) throw new Error("mcp: a request reached the SDK without an owner");
     return createFeedbackServer(catalog, {
@@ -181,8 +208,17 @@ function serverFactory(catalog: ToolCatalog, options: McpAppOptions) {
       era,
       progressIntervalMs,
       extensions: options.extensions,
+      only: requestInfo && calledTools.get(requestInfo),
     });
   };
+}
+
+/** The tool a body that is one `tools/call` request names, or undefined. */
+function calledToolOf(body: unknown): string | undefined {
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return undefined;
+  const { method, params } = body as { method?: unknown; params?: { name?: unknown } };
+  if (method !== "tools/call" || typeof params?.name !== "string") return undefined;
+  return params.name;
 }
 
 /** The answer to a request that arrives while the instance shuts down: try another. */

@@ -7,7 +7,7 @@
 import { z } from "zod";
 import type { FeedbackLimits } from "../config.ts";
 import { type FeedbackSession, SESSION_STATUSES } from "../feedback/model.ts";
-import { isoTime, optionalIsoTime } from "../feedback/present.ts";
+import { imageView, isoTime, optionalIsoTime } from "../feedback/present.ts";
 import { feedbackUrlOf } from "../links.ts";
 import { FIELD_DESCRIPTIONS as D, MAX_LIST_LIMIT, type WaitCaps } from "./texts.ts";
 
@@ -33,8 +33,18 @@ export function interactiveFeedbackInput(limits: FeedbackLimits, caps: WaitCaps)
     // Its length (1-200) is the service's rule, as REST's `Idempotency-Key` header is.
     idempotencyKey: z.string().optional().describe(D.idempotencyKey),
     askInClient: z.boolean().optional().describe(D.askInClient),
+    // Shapes only: the count, sizes, types (sniffed from the bytes) and alt length are the
+    // service's rules, as for REST, so both refuse the same images with the same codes.
+    images: z.array(imageInput).optional().describe(D.images(limits)),
   });
 }
+
+/** One image of a question, as the agent sends it. */
+const imageInput = z.object({
+  data: z.string().describe(D.imageData),
+  mimeType: z.string().describe(D.imageMimeType),
+  alt: z.string().optional().describe(D.imageAlt),
+});
 
 /** Input of `get_feedback_result`; the caps only shape the description. */
 export function getResultInput(caps: WaitCaps) {
@@ -50,10 +60,24 @@ export const listInput = z.object({
   limit: z.number().int().min(1).max(MAX_LIST_LIMIT).optional().describe(D.limit),
 });
 
+/** An image of an answer as `structuredContent` lists it (`imageView` of present.ts). */
+const imageOutput = z.object({
+  id: z.string(),
+  mimeType: z.string(),
+  bytes: z.number(),
+  width: z.number(),
+  height: z.number(),
+  alt: z.string().optional(),
+  url: z.string().describe("Owner-only address of the image (GET with your bearer token)."),
+});
+
 const answerOutput = z.object({
   selectedOptions: z.array(z.string()),
   freeText: z.string(),
   combinedFeedback: z.string(),
+  images: z.array(imageOutput).optional().describe(
+    "The images the user attached, in order; absent when none. get_feedback_result returns their pixels as image content after the text.",
+  ),
 });
 
 const sessionShape = {
@@ -99,6 +123,9 @@ export function sessionFacts(session: FeedbackSession, publicBaseUrl: string): S
         selectedOptions: answer.selectedOptions,
         freeText: answer.freeText,
         combinedFeedback: answer.combinedFeedback,
+        ...(answer.images?.length
+          ? { images: answer.images.map((image) => imageView(session.id, image, publicBaseUrl)) }
+          : {}),
       }
       : null,
   };

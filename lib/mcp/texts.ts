@@ -74,9 +74,10 @@ export function toolDescriptions(limits: FeedbackLimits, caps: WaitCaps) {
       }`,
       "Calling again with the same arguments (whatever `wait`) while the question is still open returns that same question instead of asking twice; pass `idempotencyKey` to choose what counts as the same question.",
       `Limits: message up to ${limits.maxMessageLength} characters, at most ${limits.maxOptions} options of up to ${limits.maxOptionLength} characters, timeout ${limits.minTimeout}-${limits.maxTimeout} s (default ${limits.defaultTimeout} s).`,
+      imagesSentence(limits),
     ].join("\n"),
     get_feedback_result: [
-      "Get the user's answer to a question asked with interactive_feedback.",
+      "Get the user's answer to a question asked with interactive_feedback. Images the user attached to the answer come back as image content after the text.",
       `With \`wait\` (seconds) the call holds until the answer arrives, the question ends, or the wait passes. ${
         capSentence(caps)
       } The answer wakes it at once, so wait=${caps.maxWait} is better than calling repeatedly with short waits.`,
@@ -95,6 +96,20 @@ export function toolDescriptions(limits: FeedbackLimits, caps: WaitCaps) {
       "Use it to find a sessionId you lost, for example after a restart. Filter with `status`.",
     ].join("\n"),
   } as const;
+}
+
+/** What the tool description says about question images, from the configured limits. */
+function imagesSentence(limits: FeedbackLimits): string {
+  return limits.maxImages > 0
+    ? `To show the user screenshots or pictures with the question, pass \`images\` (at most ${limits.maxImages}, each PNG, JPEG, WebP or GIF of up to ${
+      mebibytes(limits.maxImageBytes)
+    } decoded): they appear on the page and in the inline form.`
+    : "Images are turned off on this server: do not pass `images`.";
+}
+
+/** Bytes as MiB for a sentence: `2 MiB`, `1.5 MiB`. */
+function mebibytes(bytes: number): string {
+  return `${Number((bytes / 1024 / 1024).toFixed(2))} MiB`;
 }
 
 /** Descriptions of the input fields, shown to the agent in the tools' JSON schemas. */
@@ -119,6 +134,16 @@ export const FIELD_DESCRIPTIONS = {
     "Optional, 1-200 characters: calls with the same key return the same question for as long as it exists (whatever its status) instead of asking again; the same key with other arguments is refused. Without a key, the same arguments return the same question while it is still open.",
   askInClient:
     "Opt-in (default false): also show the question as a form inside your MCP client, when the client supports form elicitation (protocol 2026-07-28); the answer then comes back in this same call. The question is still created and its link still works; clients that cannot show the form get the link as usual. Leave it off unless the user wants to answer in the client: a form shown there stays open even when the user answers on the page first.",
+  images: (limits: FeedbackLimits) =>
+    limits.maxImages > 0
+      ? `Screenshots or pictures shown with the question: at most ${limits.maxImages}, each PNG, JPEG, WebP or GIF of up to ${
+        mebibytes(limits.maxImageBytes)
+      } (decoded). The type is read from the bytes and must match mimeType; SVG and other types are refused.`
+      : "Turned off on this server: any image is refused.",
+  imageData: "The image file, base64 (standard alphabet; no `data:` prefix, no line breaks).",
+  imageMimeType: 'One of "image/png", "image/jpeg", "image/webp", "image/gif".',
+  imageAlt:
+    "What the image shows, in a sentence (up to 300 characters): read to users who cannot see it.",
   sessionId: "The sessionId returned by interactive_feedback.",
   status: "Only questions in this state.",
   limit: "How many questions to return (1-50, default 10, newest first).",
@@ -182,18 +207,23 @@ export function sessionText(
   context: ResultContext,
   /** The `wait` the next `get_feedback_result` should name: `MCP_MAX_WAIT`. */
   nextWaitSeconds: number,
+  options: AnswerTextOptions = {},
 ): string {
   switch (session.status) {
-    case "completed":
+    case "completed": {
+      const text = session.feedback?.combinedFeedback ?? "";
+      const images = session.feedback?.images?.length ?? 0;
       return [
         "The user answered:",
         "",
-        session.feedback?.combinedFeedback ?? "",
+        text === "" && images > 0 ? "(no text: the answer is the images)" : text,
         "",
+        ...(images > 0 ? [answerImagesLine(images, options.imagesInResult === true)] : []),
         `Act on this answer. (sessionId ${session.id}, answered at ${
           isoTime(statusTime(session))
         })`,
       ].join("\n");
+    }
     case "expired":
       return expiredText(session, context);
     case "cancelled":
@@ -205,6 +235,24 @@ export function sessionText(
     case "pending":
       return pendingText(session, feedbackUrl, context, nextWaitSeconds);
   }
+}
+
+/** How a single-session result carries the answer's images. */
+export interface AnswerTextOptions {
+  /** The result holds the answer's images as image content after the text. */
+  imagesInResult?: boolean;
+}
+
+/** Says how many images came with the answer, and where they are. */
+function answerImagesLine(count: number, inResult: boolean): string {
+  const what = count === 1 ? "1 image" : `${count} images`;
+  return inResult
+    ? `The user attached ${what}: ${
+      count === 1 ? "it follows" : "they follow"
+    } this text as image content, in order. Look at ${count === 1 ? "it" : "them"} before acting.`
+    : `The user attached ${what}: call get_feedback_result with this sessionId to receive ${
+      count === 1 ? "it" : "them"
+    }.`;
 }
 
 function expiredText(session: FeedbackSession, context: ResultContext): string {
@@ -398,6 +446,12 @@ export const ERROR_TEXTS = {
       : "This question was already withdrawn; there is nothing more to do. Continue without its answer.",
   internal:
     "An internal error occurred. Try the same call once more; if it fails again, tell the user that the feedback service is not working and continue without it.",
+  /**
+   * A refusal by size or type (413, 415: in practice an image) or by the image storage quota;
+   * nothing was stored.
+   */
+  refused: (code: string, reason: string) =>
+    `${code}: ${reason}. Nothing was stored: fix what it names (or leave the image out) and call again.`,
   unavailable: (seconds: number) =>
     `The feedback service is briefly unavailable (its storage did not answer), so this call did not complete. Wait ${seconds} seconds, then make the same call again. If it keeps failing for a minute, tell the user that the feedback service is not working and continue without it.`,
 } as const;

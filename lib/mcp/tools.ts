@@ -49,6 +49,7 @@ import {
   type ToolAnnotations,
 } from "./sdk.ts";
 import {
+  type AnswerTextOptions,
   ERROR_TEXTS,
   listText,
   maxCreateWaitSeconds,
@@ -89,8 +90,15 @@ export interface ToolContext {
   readonly askInClient: AskInClient;
   /** What the client declared it can do (read inside a handler; see McpExtensionContext). */
   clientCapabilities(): ClientCapabilities | undefined;
-  /** A single-session result: the text for the agent and the session's facts. */
-  result(session: FeedbackSession, context: ResultContext): CallToolResult;
+  /**
+   * A single-session result: the text for the agent and the session's facts. Its text says how
+   * to get the answer's images; {@link answerResult} also carries them.
+   */
+  result(
+    session: FeedbackSession,
+    context: ResultContext,
+    options?: AnswerTextOptions,
+  ): CallToolResult;
   /**
    * The most seconds this call may hold: `MCP_MAX_WAIT` without a progress token (the client
    * hears nothing until the result and gives up at its own timeout), 240 s with one.
@@ -195,7 +203,8 @@ const interactiveFeedback = defineTool({
       if (cap === undefined) throw error;
       return textResult(ERROR_TEXTS.tooManyPending(cap));
     }
-    if (created.status !== "pending") return ctx.result(created, { kind: "status" });
+    // A keyed question can come back answered: with the answer's images, as get_feedback_result.
+    if (created.status !== "pending") return await answerResult(ctx, created, { kind: "status" });
     if (inClient === "ask") return await ctx.askInClient.ask(ctx, created, extra);
     // Return while the question is still open, so the agent can still show the link, and before
     // the client gives up on the call.
@@ -224,7 +233,7 @@ const interactiveFeedback = defineTool({
       }
       throw error;
     }
-    return ctx.result(settled, {
+    return await answerResult(ctx, settled, {
       kind: "waited",
       waitedSeconds: secondsSince(started),
       asking: true,
@@ -253,7 +262,7 @@ const getFeedbackResult = defineTool({
     const waitSeconds = Math.min(args.wait ?? 0, ctx.holdLimit(extra));
     const current = await ctx.services.feedback.getOwned(ctx.owner, id);
     if (waitSeconds <= 0 || current.status !== "pending") {
-      return ctx.result(current, { kind: "status" });
+      return await answerResult(ctx, current, { kind: "status" });
     }
     const started = Date.now();
     let settled: FeedbackSession;
@@ -264,7 +273,7 @@ const getFeedbackResult = defineTool({
       if (cap === undefined) throw error;
       return textResult(ERROR_TEXTS.tooManyWaits(cap));
     }
-    return ctx.result(settled, {
+    return await answerResult(ctx, settled, {
       kind: "waited",
       waitedSeconds: secondsSince(started),
       asking: false,
@@ -371,7 +380,18 @@ export interface ToolCatalog {
   instructions: string;
   /** The in-client form, its `requestState` key shared by every instance (from `JWT_SECRET`). */
   askInClient: AskInClient;
-  tools: { definition: ToolDefinition<z.ZodObject>; config: ToolConfig<z.ZodObject> }[];
+  tools: CatalogTool[];
+}
+
+/** One tool of a {@link ToolCatalog}. */
+export interface CatalogTool {
+  definition: ToolDefinition<z.ZodObject>;
+  config: ToolConfig<z.ZodObject>;
+  /**
+   * The JSON Schema of the output schema, as the SDK converts it for every call's result: kept
+   * from the first server that converted it, so later ones skip the conversion (~0.2 ms a call).
+   */
+  outputSchemaJson?: Record<string, unknown>;
 }
 
 /** Builds the {@link ToolCatalog} of a service. */
@@ -430,6 +450,13 @@ export interface ToolOptions {
   progressIntervalMs: number;
   /** Registered after the tools of the catalog, in order. */
   extensions?: readonly McpExtension[];
+  /**
+   * The tool the request calls (`tools/call`, from its parsed body). When the catalog has it,
+   * only that tool is registered, without the extensions: the server lives for that one call and
+   * needs nothing else. A held `get_feedback_result` then keeps one registration instead of all
+   * (18.7 → 6.3 KB of heap, 0.6 → 0.25 ms to build; docs/scale.md). Absent: everything.
+   */
+  only?: string;
 }
 
 /** A fresh MCP server that acts for `options.owner`, with every tool of the catalog. */
@@ -448,16 +475,22 @@ export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions)
   };
   const ctx = toolContext(catalog, options, extensionContext.clientCapabilities);
   const formCtx = withFormResults(ctx, extensionContext);
-  for (const { definition, config } of catalog.tools) {
+  const called = catalog.tools.find((tool) => tool.definition.name === options.only);
+  for (const tool of called ? [called] : catalog.tools) {
+    const { definition, config } = tool;
     const toolCtx = definition.showsForm ? formCtx : ctx;
-    server.registerTool(
+    const registered = server.registerTool(
       definition.name,
       { ...config, annotations: { title: config.title, ...config.annotations } },
       (args, extra) => callTool(toolCtx, definition, { args, extra }),
     );
+    // The SDK's own conversion the first time (its getter), the same object from then on.
+    tool.outputSchemaJson ??= registered.outputSchemaJson;
+    registered.outputSchemaJson = tool.outputSchemaJson;
   }
   // The form's resource and app-only tools always: the definitions above name the resource.
-  for (const extend of [registerFeedbackApp, ...(options.extensions ?? [])]) {
+  // A call of one catalog tool reads neither.
+  for (const extend of called ? [] : [registerFeedbackApp, ...(options.extensions ?? [])]) {
     extend(server, extensionContext);
   }
   // The SDK advertises `listChanged: true` once tools are registered; a stateless server that
@@ -470,8 +503,8 @@ export function createFeedbackServer(catalog: ToolCatalog, options: ToolOptions)
 function withFormResults(ctx: ToolContext, form: McpExtensionContext): ToolContext {
   return {
     ...ctx,
-    result(session, context) {
-      const result = ctx.result(session, context);
+    result(session, context, answerOptions) {
+      const result = ctx.result(session, context, answerOptions);
       const meta = feedbackAppResultMeta(form, session);
       return meta ? { ...result, _meta: { ...result._meta, ...meta } } : result;
     },
@@ -492,9 +525,9 @@ function toolContext(
     era,
     askInClient: catalog.askInClient,
     clientCapabilities,
-    result(session, context) {
+    result(session, context, answerOptions) {
       const facts = sessionFacts(session, publicBaseUrl);
-      const text = sessionText(session, facts.feedbackUrl, context, caps.maxWait);
+      const text = sessionText(session, facts.feedbackUrl, context, caps.maxWait, answerOptions);
       return { content: [{ type: "text", text }], structuredContent: facts };
     },
     holdLimit(extra) {
@@ -538,6 +571,15 @@ async function callTool<Input extends z.ZodObject>(
   }
 }
 
+/**
+ * Refusals by size or type (an image, in practice; the image storage quota joins them): the agent
+ * needs the code to fix its call.
+ */
+const IMAGE_REFUSALS: ReadonlySet<string> = new Set([
+  "UNSUPPORTED_MEDIA_TYPE",
+  "PAYLOAD_TOO_LARGE",
+]);
+
 function errorResult(ctx: ToolContext, error: unknown, id: string | undefined): CallToolResult {
   const { log } = ctx.services;
   let text: string;
@@ -553,6 +595,10 @@ function errorResult(ctx: ToolContext, error: unknown, id: string | undefined): 
     if (appError.code === "INTERNAL_ERROR") {
       log.error("mcp tool failed", describeError(error));
       text = ERROR_TEXTS.internal;
+    } else if (
+      IMAGE_REFUSALS.has(appError.code) || quotaLimitOf(error, "image_bytes") !== undefined
+    ) {
+      text = ERROR_TEXTS.refused(appError.code, appError.message);
     } else {
       text = appError.message;
     }
@@ -560,8 +606,40 @@ function errorResult(ctx: ToolContext, error: unknown, id: string | undefined): 
   return textResult(text);
 }
 
+/**
+ * The result of a tool that hands out the answer (`get_feedback_result`, `interactive_feedback`):
+ * {@link ToolContext.result}, then each image of the answer as an MCP `image` content block, in
+ * order, after the text (clients show the text first; the model reads both). The bytes are read
+ * through the manifest of the owner's own session, so nothing of another owner can come back.
+ */
+async function answerResult(
+  ctx: ToolContext,
+  session: FeedbackSession,
+  context: ResultContext,
+): Promise<CallToolResult> {
+  const images = session.status === "completed" ? session.feedback?.images ?? [] : [];
+  if (images.length === 0) return ctx.result(session, context);
+  const blocks = await Promise.all(images.map(async ({ id }) => {
+    try {
+      const { image, data } = await ctx.services.feedback.readImage(session.id, id, {
+        owner: ctx.owner,
+      });
+      return { type: "image" as const, data: data.toBase64(), mimeType: image.mimeType };
+    } catch (error) {
+      // An image whose bytes are gone must not cost the agent the answer's text.
+      if (!(error instanceof AppError && error.code === "NOT_FOUND")) throw error;
+      return { type: "text" as const, text: `(Image ${id} of the answer is no longer stored.)` };
+    }
+  }));
+  const result = ctx.result(session, context, { imagesInResult: true });
+  return { ...result, content: [...result.content, ...blocks] };
+}
+
 /** The cap of a `QUOTA_EXCEEDED` refusal of `resource`; undefined for any other error. */
-function quotaLimitOf(error: unknown, resource: "pending_sessions" | "waits"): number | undefined {
+function quotaLimitOf(
+  error: unknown,
+  resource: "pending_sessions" | "waits" | "image_bytes",
+): number | undefined {
   if (!(error instanceof AppError) || error.code !== "QUOTA_EXCEEDED") return undefined;
   const { details } = error;
   return details?.resource === resource && typeof details.limit === "number"

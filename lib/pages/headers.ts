@@ -1,8 +1,9 @@
 /**
  * The headers of every page (contract §4): a CSP without inline script or inline style,
- * `frame-ancestors 'none'`, no referrer; pages are per-reader (cookies, `Accept-Language`) and may
- * show an answer, so they are never stored by caches. `nosniff` and HSTS come with every response,
- * from `lib/http/security_headers.ts`.
+ * `frame-ancestors 'none'`, images from the page's own origin and `blob:` (the previews of the
+ * images a human is about to send, made in the browser; `data:` is not needed), no referrer; pages
+ * are per-reader (cookies, `Accept-Language`) and may show an answer, so they are never stored by
+ * caches. `nosniff` and HSTS come with every response, from `lib/http/security_headers.ts`.
  * @module
  */
 import type { JSX } from "preact";
@@ -17,7 +18,7 @@ export function contentSecurityPolicy(publicBaseUrl: string): string {
     "default-src 'none'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self'",
+    "img-src 'self' blob:",
     "font-src 'self'",
     `connect-src 'self' ${wsOrigin}`,
     "form-action 'self'",

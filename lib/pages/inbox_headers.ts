@@ -2,8 +2,9 @@
  * The headers of the inbox's pages: those of every page (lib/pages/headers.ts), with the CSP
  * widened by exactly what an installable app needs from its own origin: `manifest-src 'self'`
  * (else `default-src 'none'` blocks the manifest) and `worker-src 'self'` (the service worker;
- * it would fall back to `script-src 'self'` anyway, said here explicitly). Nothing inline, no
- * other origin.
+ * it would fall back to `script-src 'self'` anyway, said here explicitly). Images, like every
+ * page's, come from the own origin and `blob:` (the previews of an answer's images). Nothing
+ * inline, no other origin.
  * @module
  */
 import { contentSecurityPolicy, pageSecurityHeaders } from "./headers.ts";

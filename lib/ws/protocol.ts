@@ -191,6 +191,8 @@ export function transitionMessages(
       sessionId: session.id,
       submittedAt: at,
       preview: previewOf(session.feedback?.combinedFeedback ?? ""),
+      // How many images came with the answer: the agent fetches them from the result.
+      images: session.feedback?.images?.length ?? 0,
     }, now));
   } else if (newStatus === "expired") {
     out.push(message("session_expired", {

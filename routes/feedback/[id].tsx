@@ -1,16 +1,16 @@
 /**
  * `/feedback/{id}`: the page where the human answers (contract §4).
- * GET shows the view of the session's state and records `viewedAt`; POST is the same form
- * without JavaScript (form-encoded `selectedOptions` repeated and `freeText`), validated by the
- * same service call as the API, answered with the resulting view and the API's status code.
+ * GET shows the view of the session's state (the question's images among it) and records
+ * `viewedAt`; POST is the same form without JavaScript (form-encoded `selectedOptions` repeated and
+ * `freeText`, or multipart with the files of `images` as well: `_form.ts`; over its cap, what
+ * was typed is still shown again), validated by the same
+ * service call as the API, answered with the resulting view and the API's status code.
  */
 import type { Context } from "hono";
 import type { JSX } from "preact";
-import { z } from "zod";
 import { Layout, renderInLayout } from "../../components/Layout.tsx";
-import { AppError, httpStatusOf, SessionNotFoundError, ValidationError } from "../../lib/errors.ts";
+import { AppError, httpStatusOf, SessionNotFoundError } from "../../lib/errors.ts";
 import { type FeedbackSession, parseSessionId } from "../../lib/feedback/model.ts";
-import { readBodyText } from "../../lib/http/body.ts";
 import { limitAddress } from "../../lib/http/limits.ts";
 import {
   format,
@@ -30,14 +30,18 @@ import FeedbackApp, {
   type FeedbackAppProps,
 } from "../../islands/FeedbackApp.tsx";
 import { FEEDBACK_APP_MESSAGES } from "../../islands/feedback_app_messages.ts";
-import { answerErrorKey } from "../../islands/answer_errors.ts";
+import { answerErrorKey, answerErrorValues } from "../../islands/answer_errors.ts";
 import { pageResponse } from "../../lib/pages/headers.ts";
+import { pageImagesOf } from "../../lib/feedback/linked_images.ts";
 import { notFoundPage, serviceUnavailablePage, tooManyRequestsPage } from "../_404.tsx";
 import { type PagePrefs, resolvePrefs } from "../../lib/pages/prefs.ts";
+import { type PostedAnswer, readAnswerForm } from "./_form.ts";
 
 const FeedbackAppIsland = defineIsland("FeedbackApp", FeedbackApp);
 
 const EMPTY_DRAFT: AnswerDraft = { selectedOptions: [], freeText: "" };
+/** Stands for a form not read (yet). */
+const NOTHING_POSTED: PostedAnswer = { ...EMPTY_DRAFT, images: [] };
 
 /** The island's strings in each language, picked once: they are the same on every page. */
 const ISLAND_MESSAGES = Object.fromEntries(
@@ -55,12 +59,6 @@ export interface FeedbackPageDeps {
 export function feedbackPageDeps(services: Services): FeedbackPageDeps {
   return { services, messageHtml: createMarkdownCache() };
 }
-
-/** The form body, before the service validates it against the session. */
-const answerForm = z.object({
-  selectedOptions: z.array(z.string()).max(100, "too many options"),
-  freeText: z.string(),
-});
 
 /** What a page of one session shows: the session, for this reader, and how the page came about. */
 export interface FeedbackView {
@@ -121,10 +119,12 @@ export function renderFeedbackPage(props: FeedbackPageProps): string {
 /** The island's props for a session as the service sees it now. */
 export function feedbackIslandProps(services: Services, view: FeedbackView): FeedbackAppProps {
   const { session, prefs } = view;
+  const limits = services.config.feedback;
   const answer = session.status === "completed" && session.feedback
     ? {
       selectedOptions: session.feedback.selectedOptions,
       freeText: session.feedback.freeText.trim(),
+      images: pageImagesOf(session.id, session.feedback.images),
     }
     : null;
   return {
@@ -134,6 +134,9 @@ export function feedbackIslandProps(services: Services, view: FeedbackView): Fee
     multiSelect: session.multiSelect,
     allowFreeText: session.allowFreeText,
     maxFreeTextLength: services.config.feedback.maxFreeTextLength,
+    images: pageImagesOf(session.id, session.images),
+    maxImages: limits.maxImages,
+    maxImageBytes: limits.maxImageBytes,
     expiresAt: session.expiresAt,
     renderedAt: services.now(),
     answer,
@@ -190,24 +193,6 @@ export async function feedbackGetRoute(c: Context, deps: FeedbackPageDeps): Prom
   return render(deps, { session, prefs });
 }
 
-/** Reads the form-encoded answer; the service does the real validation. */
-async function readAnswerForm(request: Request, maxBytes: number): Promise<AnswerDraft> {
-  const type = (request.headers.get("content-type") ?? "").split(";")[0].trim().toLowerCase();
-  if (type !== "application/x-www-form-urlencoded") {
-    throw new AppError(
-      "UNSUPPORTED_MEDIA_TYPE",
-      "Send the form as application/x-www-form-urlencoded.",
-    );
-  }
-  const params = new URLSearchParams(await readBodyText(request, maxBytes));
-  const parsed = answerForm.safeParse({
-    selectedOptions: params.getAll("selectedOptions"),
-    freeText: params.get("freeText") ?? "",
-  });
-  if (!parsed.success) throw ValidationError.of("selectedOptions", "too many options");
-  return parsed.data;
-}
-
 /** Counts an answer against its address's budget; the refusal, if spent, is returned. */
 async function limitAnswer(c: Context, services: Services): Promise<RateLimitedError | null> {
   try {
@@ -225,14 +210,19 @@ export async function feedbackPostRoute(c: Context, deps: FeedbackPageDeps): Pro
   const prefs = resolvePrefs(c, services.config.publicBaseUrl);
   const id = sessionIdOf(c);
   if (!id) return notFoundPage(c, services, prefs);
-  let draft = EMPTY_DRAFT;
+  const caps = {
+    maxBodyBytes: services.config.maxBodyBytes,
+    maxImageBodyBytes: services.config.maxImageBodyBytes,
+  };
+  let draft: PostedAnswer = NOTHING_POSTED;
   let refusal: RateLimitedError | null = null;
   try {
     // Counted before any work, whatever the body; a refused answer is still read (bounded), so
     // it is shown again rather than lost.
     refusal = await limitAnswer(c, services);
-    draft = await readAnswerForm(c.req.raw, services.config.maxBodyBytes);
+    draft = await readAnswerForm(c.req.raw, caps);
     if (refusal) throw refusal;
+    if (draft.overLimit) throw draft.overLimit;
     const session = await services.feedback.submit(id, draft);
     return render(deps, { session, prefs, sentHere: true });
   } catch (caught) {
@@ -242,9 +232,10 @@ export async function feedbackPostRoute(c: Context, deps: FeedbackPageDeps): Pro
     if (isUnavailable(error)) {
       // The session cannot be read to show the form again: the 503 page says the answer was not
       // saved and offers it again (read here if the store failed before the body was).
-      const unsaved = draft === EMPTY_DRAFT
-        ? await readAnswerForm(c.req.raw, services.config.maxBodyBytes).catch(() => EMPTY_DRAFT)
+      const posted = draft === NOTHING_POSTED
+        ? await readAnswerForm(c.req.raw, caps).catch(() => NOTHING_POSTED)
         : draft;
+      const unsaved = { selectedOptions: posted.selectedOptions, freeText: posted.freeText };
       return serviceUnavailablePage(c, services, { error, unsaved });
     }
     if (!(error instanceof AppError) || error.code === "INTERNAL_ERROR") throw error;
@@ -254,15 +245,17 @@ export async function feedbackPostRoute(c: Context, deps: FeedbackPageDeps): Pro
     });
     if (!session) return notFoundPage(c, services, prefs);
     const t = messagesFor(prefs.lang);
-    const message = format(
-      t[
-        answerErrorKey(error, {
-          freeText: draft.freeText,
-          maxFreeTextLength: services.config.feedback.maxFreeTextLength,
-        })
-      ],
-      { max: services.config.feedback.maxFreeTextLength },
-    );
+    const limits = services.config.feedback;
+    // Over the body's cap, the images together were too large (each may still be within its own).
+    const key = error === draft.overLimit ? "errorImagesTotalTooLarge" : answerErrorKey(error, {
+      freeText: draft.freeText,
+      maxFreeTextLength: limits.maxFreeTextLength,
+      images: draft.images.length,
+    });
+    const values = answerErrorValues(limits);
+    // A page cannot fill a file input again: the human is told to choose the images once more.
+    const hadImages = draft.images.length > 0 || key.startsWith("errorImage");
+    const message = format(t[key], values) + (hadImages ? ` ${t.imagesChooseAgain}` : "");
     return render(deps, {
       session,
       prefs,

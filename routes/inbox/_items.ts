@@ -1,11 +1,13 @@
 /**
  * The owner's questions as the inbox lists them: pending ones (newest first) and the recent
- * history (answered, expired, withdrawn), each with its message rendered as on the feedback page.
+ * history (answered, expired, withdrawn), each with its message rendered as on the feedback page
+ * and its images (the question's, the answer's) at the addresses the feedback page uses.
  * @module
  */
 import type { FeedbackSession } from "../../lib/feedback/model.ts";
 import { agentLabel } from "../../lib/inbox/label.ts";
 import type { MarkdownCache } from "../../lib/markdown.ts";
+import { pageImagesOf } from "../../lib/feedback/linked_images.ts";
 import type { Services } from "../../lib/services.ts";
 import type { InboxItem } from "../../islands/inbox/InboxApp.tsx";
 
@@ -21,6 +23,7 @@ export function inboxItem(session: FeedbackSession, markdown: MarkdownCache): In
     title: session.title,
     label: agentLabel(session.metadata),
     messageHtml: markdown.render(session.id, session.message),
+    images: pageImagesOf(session.id, session.images),
     status: session.status,
     createdAt: session.createdAt,
     expiresAt: session.expiresAt,
@@ -34,6 +37,7 @@ export function inboxItem(session: FeedbackSession, markdown: MarkdownCache): In
       ? {
         selectedOptions: session.feedback.selectedOptions,
         freeText: session.feedback.freeText.trim(),
+        images: pageImagesOf(session.id, session.feedback.images),
       }
       : null,
   };

@@ -24,7 +24,11 @@ import { parseSessionId } from "../../lib/feedback/model.ts";
 import { readBodyText } from "../../lib/http/body.ts";
 import { errorBody, okBody } from "../../lib/http/envelope.ts";
 import { type Lang, LANGS, messagesFor, pickMessages } from "../../lib/i18n.ts";
-import { deviceLabel, type InboxSessions } from "../../lib/inbox/sessions.ts";
+import {
+  type AuthenticatedInboxSession,
+  deviceLabel,
+  type InboxSessions,
+} from "../../lib/inbox/sessions.ts";
 import { createMarkdownCache, type MarkdownCache } from "../../lib/markdown.ts";
 import { INBOX_ICONS, inboxIcon, type InboxIconName } from "../../lib/pages/inbox_icons.ts";
 import { inboxPageResponse } from "../../lib/pages/inbox_headers.ts";
@@ -248,6 +252,8 @@ async function inboxRoute(c: Context, deps: InboxDeps): Promise<Response> {
     offline: false,
     csrfToken: session.csrfToken,
     maxFreeTextLength: deps.services.config.feedback.maxFreeTextLength,
+    maxImages: deps.services.config.feedback.maxImages,
+    maxImageBytes: deps.services.config.feedback.maxImageBytes,
     renderedAt: deps.services.now(),
     ...ISLAND_MESSAGES[prefs.lang],
   };
@@ -291,16 +297,42 @@ async function formCsrf(c: Context): Promise<string | null> {
   return new URLSearchParams(body).get("csrf");
 }
 
-/** `POST /inbox/sign-out`: deletes the session on the server; the cookie goes too. */
-async function signOutRoute(c: Context, deps: InboxDeps): Promise<Response> {
+/** A settings form post that may go ahead: the owner's session, and the page's preferences. */
+interface CheckedFormPost {
+  refusal?: undefined;
+  auth: AuthenticatedInboxSession;
+  /** The cookie's secret. */
+  secret: string | undefined;
+  prefs: PagePrefs;
+}
+
+/**
+ * The checks of a form post from the inbox's pages (sign-out, revoke, remove a device): without a
+ * session, `signedOut` (303 to `/inbox` by default); from another site or without the session's
+ * CSRF token, the refused page (403).
+ */
+async function checkFormPost(
+  c: Context,
+  deps: InboxDeps,
+  signedOut: () => Response = () => seeOther("/inbox"),
+): Promise<{ refusal: Response } | CheckedFormPost> {
   const current = await currentInboxSession(c, deps);
-  if (!current.auth) return seeOther("/inbox", [clearedInboxCookie(deps.publicBaseUrl)]);
+  if (!current.auth) return { refusal: signedOut() };
   const prefs = prefsOf(c, deps);
   const formToken = await formCsrf(c);
   if (!passesCsrf(c, { session: current.auth, publicBaseUrl: deps.publicBaseUrl, formToken })) {
-    return page(deps, refusedPage({ prefs, t: messagesFor(prefs.lang) }), { prefs, status: 403 });
+    const html = refusedPage({ prefs, t: messagesFor(prefs.lang) });
+    return { refusal: page(deps, html, { prefs, status: 403 }) };
   }
-  await deps.sessions.end(current.secret);
+  return { auth: current.auth, secret: current.secret, prefs };
+}
+
+/** `POST /inbox/sign-out`: deletes the session on the server; the cookie goes too. */
+async function signOutRoute(c: Context, deps: InboxDeps): Promise<Response> {
+  const signedOut = () => seeOther("/inbox", [clearedInboxCookie(deps.publicBaseUrl)]);
+  const post = await checkFormPost(c, deps, signedOut);
+  if (post.refusal) return post.refusal;
+  await deps.sessions.end(post.secret);
   return seeOther("/inbox?signin=signed_out", [clearedInboxCookie(deps.publicBaseUrl)]);
 }
 
@@ -330,18 +362,13 @@ async function settingsRoute(c: Context, deps: InboxDeps): Promise<Response> {
 
 /** `POST /inbox/sessions/{id}/revoke`: ends one of the owner's sessions, at once. */
 async function revokeRoute(c: Context, deps: InboxDeps): Promise<Response> {
-  const current = await currentInboxSession(c, deps);
-  if (!current.auth) return seeOther("/inbox");
-  const prefs = prefsOf(c, deps);
-  const formToken = await formCsrf(c);
-  if (!passesCsrf(c, { session: current.auth, publicBaseUrl: deps.publicBaseUrl, formToken })) {
-    return page(deps, refusedPage({ prefs, t: messagesFor(prefs.lang) }), { prefs, status: 403 });
-  }
+  const post = await checkFormPost(c, deps);
+  if (post.refusal) return post.refusal;
   const id = c.req.param("id") ?? "";
-  const { session } = current.auth;
+  const { session } = post.auth;
   // Another owner's session id is missing, as far as this owner can tell.
   if (!/^[0-9a-f-]{36}$/i.test(id) || !await deps.sessions.revoke(session.owner, id)) {
-    return notFoundPage(c, deps.services, prefs);
+    return notFoundPage(c, deps.services, post.prefs);
   }
   if (id === session.id) {
     return seeOther("/inbox?signin=signed_out", [clearedInboxCookie(deps.publicBaseUrl)]);
@@ -351,20 +378,15 @@ async function revokeRoute(c: Context, deps: InboxDeps): Promise<Response> {
 
 /** `POST /inbox/push/{id}/remove`: one of the owner's devices gets no more push notifications. */
 async function pushRemoveRoute(c: Context, deps: InboxDeps): Promise<Response> {
-  const current = await currentInboxSession(c, deps);
-  if (!current.auth) return seeOther("/inbox");
-  const prefs = prefsOf(c, deps);
-  const formToken = await formCsrf(c);
-  if (!passesCsrf(c, { session: current.auth, publicBaseUrl: deps.publicBaseUrl, formToken })) {
-    return page(deps, refusedPage({ prefs, t: messagesFor(prefs.lang) }), { prefs, status: 403 });
-  }
+  const post = await checkFormPost(c, deps);
+  if (post.refusal) return post.refusal;
   const id = c.req.param("id") ?? "";
   // Another owner's device is missing, as far as this owner can tell (the key is per owner).
   if (
     !/^[0-9a-f-]{36}$/i.test(id) ||
-    !await new PushDevices(deps.services.kv).remove(current.auth.session.owner, id)
+    !await new PushDevices(deps.services.kv).remove(post.auth.session.owner, id)
   ) {
-    return notFoundPage(c, deps.services, prefs);
+    return notFoundPage(c, deps.services, post.prefs);
   }
   return seeOther("/inbox/settings");
 }
@@ -449,6 +471,8 @@ function offlineRoute(c: Context, deps: InboxDeps): Response {
     offline: true,
     csrfToken: "",
     maxFreeTextLength: deps.services.config.feedback.maxFreeTextLength,
+    maxImages: deps.services.config.feedback.maxImages,
+    maxImageBytes: deps.services.config.feedback.maxImageBytes,
     renderedAt: deps.services.now(),
     ...ISLAND_MESSAGES[prefs.lang],
   };

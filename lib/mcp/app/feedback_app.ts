@@ -103,7 +103,7 @@ export function feedbackAppResultMeta(
  */
 export function registerFeedbackApp(server: McpServer, context: FeedbackAppContext): void {
   const { services, owner } = context;
-  const { tokens } = runtimeOf(services);
+  const { tokens, resourceUi } = runtimeOf(services);
 
   registerAppResource(
     server,
@@ -111,7 +111,7 @@ export function registerFeedbackApp(server: McpServer, context: FeedbackAppConte
     FEEDBACK_APP_URI,
     {
       description: "The question with its options and a free-text box, answered inside the chat.",
-      _meta: { ui: { prefersBorder: false } },
+      _meta: { ui: resourceUi },
     },
     async () => {
       let html: string;
@@ -126,8 +126,7 @@ export function registerFeedbackApp(server: McpServer, context: FeedbackAppConte
           uri: FEEDBACK_APP_URI,
           mimeType: RESOURCE_MIME_TYPE,
           text: html,
-          // Everything is inline: the sandbox's default policy (no network) is all it needs.
-          _meta: { ui: { prefersBorder: false } },
+          _meta: { ui: resourceUi },
         }],
       };
     },
@@ -293,6 +292,23 @@ function refusal(
 /** What one service's form shares across requests: the token key, derived once. */
 interface AppRuntime {
   tokens: AnswerTokenCodec;
+  /** The resource's `_meta.ui`. */
+  resourceUi: Record<string, unknown>;
+}
+
+/**
+ * The resource's `_meta.ui`. Script and styles are inline, so the view needs no network for
+ * itself. The question's images come from the agent's arguments (`data:` URLs, which the spec's
+ * default policy allows) when the host hands them over; otherwise (the view of
+ * `get_feedback_result`, whose arguments carry none) from their capability address on this
+ * service, so the policy must let images load from our origin: `resourceDomains` (which hosts map
+ * to `img-src`, among others). Nothing may connect anywhere (`connectDomains` stays empty).
+ */
+export function feedbackAppResourceUi(publicBaseUrl: string): Record<string, unknown> {
+  return {
+    prefersBorder: false,
+    csp: { resourceDomains: [new URL(publicBaseUrl).origin] },
+  };
 }
 
 const runtimes = new WeakMap<Services, AppRuntime>();
@@ -300,7 +316,10 @@ const runtimes = new WeakMap<Services, AppRuntime>();
 function runtimeOf(services: Services): AppRuntime {
   let runtime = runtimes.get(services);
   if (!runtime) {
-    runtime = { tokens: createAnswerTokenCodec(services.config.jwt.secret) };
+    runtime = {
+      tokens: createAnswerTokenCodec(services.config.jwt.secret),
+      resourceUi: feedbackAppResourceUi(services.config.publicBaseUrl),
+    };
     runtimes.set(services, runtime);
   }
   return runtime;

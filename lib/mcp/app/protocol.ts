@@ -38,6 +38,20 @@ export const appAnswerSchema = z.object({
   freeText: z.string(),
 });
 
+/**
+ * An image of the question as the form shows it. `url` is the capability address
+ * (`/feedback/{id}/images/{imageId}`, absolute), used when the agent's arguments, which carry
+ * the same bytes, did not reach the view.
+ */
+export const appImageSchema = z.object({
+  id: z.string(),
+  mimeType: z.string(),
+  width: z.number(),
+  height: z.number(),
+  alt: z.string().nullable(),
+  url: z.string(),
+});
+
 /** Everything the form needs to show a session. Times are epoch milliseconds. */
 export const appStateSchema = z.object({
   sessionId: z.string(),
@@ -47,6 +61,8 @@ export const appStateSchema = z.object({
   title: z.string().nullable(),
   /** The question rendered and sanitised exactly as the page renders it (lib/markdown.ts). */
   questionHtml: z.string(),
+  /** The question's images, in order; absent when it has none. */
+  images: z.array(appImageSchema).optional(),
   options: z.array(z.string()),
   multiSelect: z.boolean(),
   allowFreeText: z.boolean(),
@@ -71,6 +87,8 @@ export const appPayloadSchema = z.object({
 export type AppState = z.infer<typeof appStateSchema>;
 /** See {@link appPayloadSchema}. */
 export type AppPayload = z.infer<typeof appPayloadSchema>;
+/** See {@link appImageSchema}. */
+export type AppImage = z.infer<typeof appImageSchema>;
 /** See {@link appErrorSchema}. */
 export type AppErrorInfo = z.infer<typeof appErrorSchema>;
 

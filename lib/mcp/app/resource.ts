@@ -1,8 +1,9 @@
 /**
  * The form's HTML document, as `deno task build` writes it (`mcp_app/build.ts`): one
- * self-contained file, script and styles inline, so it needs no network inside the host's
- * sandboxed iframe and no `_meta.ui.csp`. Read on first use, not at import, and read again only
- * when the file changes (a rebuild during `deno task dev`).
+ * self-contained file, script and styles inline, so it needs no network for itself inside the
+ * host's sandboxed iframe (only the question's images may load from our origin, see
+ * `feedbackAppResourceUi`). Read on first use, not at import, and read again only when the file
+ * changes (a rebuild during `deno task dev`).
  * @module
  */
 

@@ -4,10 +4,11 @@
  * there is one, and a guess at the question's language for hosts that name no locale.
  * @module
  */
-import type { FeedbackSession } from "../../feedback/model.ts";
+import type { FeedbackSession, StoredImage } from "../../feedback/model.ts";
 import { feedbackUrlOf } from "../../links.ts";
 import { renderMarkdown } from "../../markdown.ts";
-import type { AppState } from "./protocol.ts";
+import { pageImageOf } from "../../feedback/linked_images.ts";
+import type { AppImage, AppState } from "./protocol.ts";
 
 /** What a state is built with besides the session. */
 export interface StateContext {
@@ -33,6 +34,9 @@ export function appStateOf(session: FeedbackSession, context: StateContext): App
     status: session.status,
     title: session.title,
     questionHtml: renderMarkdown(session.message),
+    ...(session.images?.length
+      ? { images: session.images.map((image) => appImageOf(session.id, image, context)) }
+      : {}),
     options: session.predefinedOptions,
     multiSelect: session.multiSelect,
     allowFreeText: session.allowFreeText,
@@ -43,6 +47,11 @@ export function appStateOf(session: FeedbackSession, context: StateContext): App
     feedbackUrl: feedbackUrlOf(context.publicBaseUrl, session.id),
     langHint: questionLanguage(`${session.title ?? ""}\n${session.message}`),
   };
+}
+
+/** A question image as the form shows it: as a page shows it, with its type. */
+function appImageOf(sessionId: string, image: StoredImage, context: StateContext): AppImage {
+  return { ...pageImageOf(sessionId, image, context.publicBaseUrl), mimeType: image.mimeType };
 }
 
 const HAN = /\p{Script=Han}/gu;

@@ -56,3 +56,43 @@ Deno.test("questionLanguage tells a Chinese question from an English one", () =>
   assert.equal(questionLanguage("Ship it?"), "en");
   assert.equal(questionLanguage("👍 1 2 3"), undefined);
 });
+
+Deno.test("the form's state lists the question's images with their capability address, never their storage", () => {
+  const image = {
+    id: "q1",
+    mimeType: "image/png" as const,
+    bytes: 1234,
+    width: 800,
+    height: 600,
+    alt: "The login page",
+    blob: "internal-blob-id",
+    chunks: 1,
+  };
+  const s = session({ images: [image, { ...image, id: "q2", alt: null }] });
+  const state = appStateOf(s, {
+    publicBaseUrl: "https://fb.example",
+    maxFreeTextLength: 10,
+    now: 0,
+  });
+  assert.deepEqual(state.images, [
+    {
+      id: "q1",
+      mimeType: "image/png",
+      width: 800,
+      height: 600,
+      alt: "The login page",
+      url: `https://fb.example/feedback/${s.id}/images/q1`,
+    },
+    {
+      id: "q2",
+      mimeType: "image/png",
+      width: 800,
+      height: 600,
+      alt: null,
+      url: `https://fb.example/feedback/${s.id}/images/q2`,
+    },
+  ]);
+  assert.ok(!JSON.stringify(state).includes("internal-blob-id"));
+  const none = appStateOf(session(), { publicBaseUrl: "", maxFreeTextLength: 10, now: 0 });
+  assert.equal("images" in none, false, "absent without images");
+});

@@ -1,0 +1,131 @@
+/**
+ * What the MCP App browser tests share: the test host's page and its bundled script
+ * (`_mcp_app_host.ts`), and how a test shows a tool's result in a view, waits for the host to
+ * size it, changes the host's theme and takes a screenshot.
+ * @module
+ */
+import type { FrameLocator, Page } from "playwright-core";
+import { SCREENSHOTS } from "./_browser.ts";
+import { eventually } from "./_wait.ts";
+
+/** Where the fixture serves the host page (and `${HOST_PATH}.js`, its script). */
+export const HOST_PATH = "/__test-host";
+
+const HOST_PAGE = `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>MCP Apps test host</title>
+<link rel="icon" href="data:,">
+<style>
+  :root { color-scheme: light; font: 15px/1.5 system-ui, sans-serif; }
+  [data-theme="dark"] { color-scheme: dark; }
+  body { margin: 0; padding: 12px; background: #f4f4f5; color: #18181b; }
+  [data-theme="dark"] body { background: #1f1f23; color: #e4e4e7; }
+  header { font-size: 13px; opacity: 0.7; margin: 0 0 10px; }
+  .turn { margin: 0 0 12px; }
+  iframe { display: block; width: 100%; height: 80px; border: 0; }
+</style>
+</head>
+<body>
+<header>Test host · MCP Apps</header>
+<main id="chat"></main>
+<script type="module" src="${HOST_PATH}.js"></script>
+</body>
+</html>`;
+
+/** Bundles the host script for the browser, as `deno task build` bundles the islands. */
+async function bundleHost(): Promise<string> {
+  const output = await Deno.makeTempFile({ suffix: ".js" });
+  try {
+    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "bundle",
+        "--platform=browser",
+        "--minify",
+        "--output",
+        output,
+        "tests/_mcp_app_host.ts",
+      ],
+      cwd: new URL("../", import.meta.url).pathname,
+      env: { NO_COLOR: "1" },
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+    return await Deno.readTextFile(output);
+  } finally {
+    await Deno.remove(output).catch(() => {});
+  }
+}
+
+/** The host page and its script, as `serveAppInstance({ pages })` takes them. */
+export async function hostPages(): Promise<Record<string, () => Response>> {
+  const script = await bundleHost();
+  return {
+    [HOST_PATH]: () => new Response(HOST_PAGE, { headers: { "content-type": "text/html" } }),
+    [`${HOST_PATH}.js`]: () =>
+      new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } }),
+  };
+}
+
+/** What the host page exposes (see `_mcp_app_host.ts`). */
+export interface TestHost {
+  modelTools: string[];
+  appOnlyTools: string[];
+  callAndShow(name: string, args: Record<string, unknown>): Promise<{ result: ToolResult }>;
+  setTheme(theme: "light" | "dark"): void;
+  openedLinks: string[];
+}
+
+/** A tool result as the host page hands it back. */
+export interface ToolResult {
+  content: unknown;
+  structuredContent?: { sessionId: string; feedbackUrl: string };
+  _meta?: Record<string, unknown>;
+  isError?: boolean;
+}
+
+/** Shows a tool's result in a new view; returns the result and the view's frame. */
+export async function show(
+  page: Page,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<{ result: ToolResult; frame: FrameLocator; index: number }> {
+  const index = await page.locator("iframe").count();
+  const { result } = await page.evaluate(
+    ([tool, input]) =>
+      (globalThis as unknown as { testHost: TestHost }).testHost.callAndShow(tool, input),
+    [name, args] as const,
+  );
+  return { result, frame: page.frameLocator("iframe").nth(index), index };
+}
+
+/** Resolves once the host has sized the view to its content (the view reports its height). */
+export async function sized(page: Page, frame: FrameLocator, index: number): Promise<void> {
+  await eventually(async () => {
+    const content = await frame.locator("html").evaluate((html) =>
+      Math.ceil(html.getBoundingClientRect().height)
+    );
+    const given = await page.evaluate(
+      (i) => document.querySelectorAll("iframe")[i].getBoundingClientRect().height,
+      index,
+    );
+    return Math.abs(content - given) < 1;
+  }, "the host sized the view to its content");
+}
+
+/** The host's theme changes (its page, and the context it gives every view). */
+export async function setTheme(page: Page, theme: "light" | "dark"): Promise<void> {
+  await page.evaluate(
+    (next) => (globalThis as unknown as { testHost: TestHost }).testHost.setTheme(next),
+    theme,
+  );
+}
+
+/** A full-page screenshot into `artifacts/screenshots/`. */
+export async function screenshot(page: Page, name: string): Promise<void> {
+  await Deno.mkdir(SCREENSHOTS, { recursive: true });
+  await page.screenshot({ path: new URL(name, SCREENSHOTS).pathname, fullPage: true });
+}
