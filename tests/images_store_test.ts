@@ -58,6 +58,21 @@ async function codeOf(promise: Promise<unknown>): Promise<string> {
   assert.fail("expected the call to be refused");
 }
 
+/** A service with the test configuration on `kv` (which a test may intercept), and its hub. */
+function serviceOn(kv: Deno.Kv, options: { now?: () => number; retention?: number } = {}) {
+  const hub = new WatchHub(kv);
+  const config = testConfig();
+  const feedback = new FeedbackService({
+    kv,
+    hub,
+    limits: { ...config.feedback, retention: options.retention ?? config.feedback.retention },
+    quotas: config.ownerQuotas,
+    now: options.now,
+    cursorSecret: "cursor-secret-for-image-tests",
+  });
+  return { hub, feedback };
+}
+
 Deno.test("an image of exactly FEEDBACK_MAX_IMAGE_BYTES round-trips byte for byte through its chunks; one byte more is 413 and stores nothing", async () => {
   await using instance = await createTestInstance();
   const { feedback } = instance.services;
@@ -379,17 +394,8 @@ Deno.test("images expire with their session: chunks carry a KV expiry no earlier
   const real = await Deno.openKv(":memory:");
   const sets: { key: Deno.KvKey; expireIn?: number }[] = [];
   const kv = recordingKv(real, sets);
-  const hub = new WatchHub(kv);
   const clock = { now: Date.now() };
-  const config = testConfig();
-  const feedback = new FeedbackService({
-    kv,
-    hub,
-    limits: config.feedback,
-    quotas: config.ownerQuotas,
-    now: () => clock.now,
-    cursorSecret: "cursor-secret-for-image-tests",
-  });
+  const { hub, feedback } = serviceOn(kv, { now: () => clock.now });
   try {
     const owner = randomOwner();
     const isChunk = (key: Deno.KvKey) => key[1] === "image_chunk";
@@ -493,15 +499,7 @@ Deno.test("a create whose session commit throws leaves its chunks to their expir
     }
     return run();
   });
-  const hub = new WatchHub(kv);
-  const config = testConfig();
-  const feedback = new FeedbackService({
-    kv,
-    hub,
-    limits: config.feedback,
-    quotas: config.ownerQuotas,
-    cursorSecret: "cursor-secret-for-image-tests",
-  });
+  const { hub, feedback } = serviceOn(kv);
   try {
     const images = [imageInput(pngOf(30, 30, { bytes: 100_000 }), "image/png")];
     // Commit 1 writes both chunks (≤ 12 a commit), commit 2 is the session's: it fails.
@@ -561,15 +559,7 @@ Deno.test("an answer whose question is withdrawn while its chunks are written ge
     }
     return await run();
   });
-  const hub = new WatchHub(kv);
-  const config = testConfig();
-  const feedback = new FeedbackService({
-    kv,
-    hub,
-    limits: config.feedback,
-    quotas: config.ownerQuotas,
-    cursorSecret: "cursor-secret-for-image-tests",
-  });
+  const { hub, feedback } = serviceOn(kv);
   try {
     const owner = randomOwner();
     const session = await feedback.create(owner, { message: "?" });
@@ -600,15 +590,7 @@ Deno.test("a commit that was applied but threw keeps the images it listed readab
     if (call === "commit" && ++commits === failAfter) throw new TypeError("connection reset");
     return result;
   });
-  const hub = new WatchHub(kv);
-  const config = testConfig();
-  const feedback = new FeedbackService({
-    kv,
-    hub,
-    limits: config.feedback,
-    quotas: config.ownerQuotas,
-    cursorSecret: "cursor-secret-for-image-tests",
-  });
+  const { hub, feedback } = serviceOn(kv);
   try {
     const owner = randomOwner();
     const question = pngOf(30, 30, { bytes: 100_000 });
@@ -761,15 +743,7 @@ Deno.test("at most MAX_IMAGE_UPLOADS uploads decode and write at once on one ins
     if (call === "commit" && !gateOpen) await new Promise<void>((resolve) => held.push(resolve));
     return await run();
   });
-  const hub = new WatchHub(kv);
-  const config = testConfig();
-  const feedback = new FeedbackService({
-    kv,
-    hub,
-    limits: config.feedback,
-    quotas: config.ownerQuotas,
-    cursorSecret: "cursor-secret-for-image-tests",
-  });
+  const { hub, feedback } = serviceOn(kv);
   try {
     const owner = randomOwner();
     const count = MAX_IMAGE_UPLOADS + 4;
