@@ -6,6 +6,7 @@
  * all inline. Run by `scripts/build.ts` after the islands.
  * @module
  */
+import { bundleForBrowser } from "../scripts/bundle.ts";
 import { formStrings } from "./strings.ts";
 
 /** What {@link buildFormDocument} wrote. */
@@ -22,21 +23,9 @@ const SCRIPT_END = /<\/(script)/gi;
 export async function buildFormDocument(root: URL): Promise<FormBuild> {
   const bundleFile = await Deno.makeTempFile({ suffix: ".js" });
   try {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--platform=browser",
-        "--minify",
-        "--output",
-        bundleFile,
-        new URL("mcp_app/main.tsx", root).pathname,
-      ],
-      cwd: root.pathname,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+    await bundleForBrowser(root, new URL("mcp_app/main.tsx", root).pathname, {
+      output: bundleFile,
+    });
     const script = await Deno.readTextFile(bundleFile);
     const styles = [
       await Deno.readTextFile(new URL("static/styles.css", root)),

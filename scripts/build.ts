@@ -10,6 +10,7 @@
  * Usage: deno run -A scripts/build.ts [--watch]
  */
 import { buildFormDocument } from "../mcp_app/build.ts";
+import { bundleForBrowser } from "./bundle.ts";
 
 const root = new URL("../", import.meta.url);
 const outDir = new URL("static/build/", root);
@@ -19,32 +20,15 @@ async function build(): Promise<boolean> {
   // Old hashed chunks would pile up otherwise.
   await Deno.remove(outDir, { recursive: true }).catch(() => {});
   const started = performance.now();
-  const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "bundle",
-      "--platform=browser",
-      "--minify",
-      "--code-splitting",
-      "--outdir",
-      outDir.pathname,
-      entry.pathname,
-    ],
-    cwd: root.pathname,
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  }).output();
-  if (code !== 0) {
-    console.error(new TextDecoder().decode(stderr));
-    return false;
-  }
   let total = 0;
-  for await (const file of Deno.readDir(outDir)) {
-    total += (await Deno.stat(new URL(file.name, outDir))).size;
-  }
-  if (!await bundleInbox()) return false;
   let form: { bytes: number; gzipBytes: number };
   try {
+    await bundleForBrowser(root, entry.pathname, { outdir: outDir.pathname });
+    // Counted before the inbox and the form land in the same folder.
+    for await (const file of Deno.readDir(outDir)) {
+      total += (await Deno.stat(new URL(file.name, outDir))).size;
+    }
+    await bundleInbox();
     form = await buildFormDocument(root);
   } catch (error) {
     console.error(error instanceof Error ? error.message : error);
@@ -64,29 +48,13 @@ async function build(): Promise<boolean> {
  * The inbox (`islands/inbox/_entry.ts`) and its service worker (`islands/inbox/sw.ts`), each one
  * minified file without chunks, so the service worker precaches fixed paths.
  */
-async function bundleInbox(): Promise<boolean> {
+async function bundleInbox(): Promise<void> {
   const dir = new URL("static/build/inbox/", root);
   for (const [source, output] of [["_entry.ts", "_entry.js"], ["sw.ts", "sw.js"]]) {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--platform=browser",
-        "--minify",
-        "--output",
-        new URL(output, dir).pathname,
-        new URL(`islands/inbox/${source}`, root).pathname,
-      ],
-      cwd: root.pathname,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      console.error(new TextDecoder().decode(stderr));
-      return false;
-    }
+    await bundleForBrowser(root, new URL(`islands/inbox/${source}`, root).pathname, {
+      output: new URL(output, dir).pathname,
+    });
   }
-  return true;
 }
 
 if (import.meta.main) {

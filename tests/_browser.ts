@@ -26,6 +26,8 @@ export const WAIT = { timeout: 10_000 };
 
 /** A phone's viewport (the pages' narrowest common case). */
 export const PHONE = { width: 390, height: 844 };
+/** A desktop viewport. */
+export const DESKTOP = { width: 1200, height: 900 };
 
 /** What {@link deviceOptions} emulates. */
 export interface DeviceOptions {

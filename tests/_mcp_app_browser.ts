@@ -5,6 +5,7 @@
  * @module
  */
 import type { FrameLocator, Page } from "playwright-core";
+import { bundleForBrowser } from "../scripts/bundle.ts";
 import { SCREENSHOTS } from "./_browser.ts";
 import { eventually } from "./_wait.ts";
 
@@ -39,21 +40,7 @@ const HOST_PAGE = `<!doctype html>
 async function bundleHost(): Promise<string> {
   const output = await Deno.makeTempFile({ suffix: ".js" });
   try {
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--platform=browser",
-        "--minify",
-        "--output",
-        output,
-        "tests/_mcp_app_host.ts",
-      ],
-      cwd: new URL("../", import.meta.url).pathname,
-      env: { NO_COLOR: "1" },
-      stdout: "piped",
-      stderr: "piped",
-    }).output();
-    if (code !== 0) throw new Error(new TextDecoder().decode(stderr));
+    await bundleForBrowser(new URL("../", import.meta.url), "tests/_mcp_app_host.ts", { output });
     return await Deno.readTextFile(output);
   } finally {
     await Deno.remove(output).catch(() => {});

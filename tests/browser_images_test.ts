@@ -23,6 +23,7 @@ import {
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
+  DESKTOP,
   type DeviceOptions,
   deviceOptions,
   hydrated,
@@ -33,8 +34,6 @@ import {
 import { imageInput, pngOf } from "./_images.ts";
 import { connectV2Client } from "./_mcp_helpers.ts";
 import { eventually } from "./_wait.ts";
-
-const DESKTOP = { width: 1200, height: 900 };
 
 /** Pages to photograph as an agent's screenshots: a login card whose button is cut off, … */
 const LOGIN_MOCK = `<style>

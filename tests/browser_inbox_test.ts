@@ -17,6 +17,7 @@ import {
 import {
   CHROMIUM,
   CHROMIUM_ARGS,
+  DESKTOP,
   type DeviceOptions,
   deviceOptions,
   hydrated,
@@ -24,8 +25,6 @@ import {
   SCREENSHOTS,
   WAIT,
 } from "./_browser.ts";
-
-const DESKTOP = { width: 1200, height: 900 };
 
 interface PageOptions extends DeviceOptions {
   locale?: string;
