@@ -4,9 +4,11 @@
  * concurrent waits on as many distinct sessions: REST `GET /api/feedback/{id}/result?wait=55`
  * long-polls first, then MCP `get_feedback_result` calls (raw JSON-RPC over HTTP with the
  * 2025-11-25 headers and no SDK, so the figures do not depend on a client library or on which SDK
- * the server uses). While they wait it reads the server's RSS and CPU from `/proc`, then answers a
- * random sample spread over time and measures submit → that waiter woken, and finally sends
- * SIGTERM and times the release of every wait.
+ * the server uses; sent with `node:http`, which holds a request in a fifth of `fetch`'s memory).
+ * While they wait it reads the server's RSS and CPU from `/proc`, then answers a random sample
+ * spread over time and measures submit → that waiter woken (with the server's garbage collections
+ * in that window, from its `--trace-gc` output), and finally sends SIGTERM and times the release
+ * of every wait.
  *
  * Baselines, same run: a bare `Deno.serve` holding as many requests (what any Deno server pays
  * per open request), the service with its sessions stored and nothing waiting, and the same wake
@@ -25,12 +27,13 @@
  * opening the rest), BENCH_KV (`file`, default: a fresh KV file in a temporary directory, as
  * `deno task start` opens `KV_PATH`; `memory`: `:memory:`, whose every value counts in the server's
  * RSS; `KV` is read as before when BENCH_KV is unset),
- * SERVER_V8_FLAGS (comma-separated, e.g. `--trace-gc,--no-memory-reducer`; default: the
- * `--v8-flags` of `deno task start`, none if it has none) with SERVER_OUTPUT (a file for the
- * server's output). Needs one file descriptor per wait in each process: Deno raises its soft
+ * SERVER_V8_FLAGS (comma-separated, e.g. `--no-memory-reducer`; default: the `--v8-flags` of
+ * `deno task start`, none if it has none; `--trace-gc` is always added) with SERVER_OUTPUT (a file
+ * for the server's output). Needs one file descriptor per wait in each process: Deno raises its soft
  * `ulimit -n` to the hard limit, and the server is started under `ulimit -n 65536` where that is
  * permitted; both limits are printed.
  */
+import { Agent, request as httpRequest } from "node:http";
 import { signToken } from "../lib/auth/jwt.ts";
 import { peakRssMb, rssMb } from "./_server.ts";
 
@@ -60,6 +63,8 @@ const MCP_PROTOCOL = "2025-11-25";
  * The bare baseline server runs without any.
  */
 const SERVER_V8_FLAGS = Deno.env.get("SERVER_V8_FLAGS") ?? startTaskV8Flags();
+/** Added to the service's flags: the benchmark reads V8's log of collections from its output. */
+const TRACE_GC = "--trace-gc";
 
 function startTaskV8Flags(): string {
   const config = JSON.parse(Deno.readTextFileSync(new URL("../deno.json", import.meta.url)));
@@ -112,6 +117,8 @@ interface ServerStats {
   heapTotalMb: number;
   /** The longest event-loop stall since the previous read, in ms. */
   stallMs: number;
+  /** The server's `performance.now()`, the clock of V8's `--trace-gc` lines. */
+  nowMs: number;
 }
 
 /**
@@ -134,6 +141,87 @@ function stallMonitor(): { take: () => number } {
       return value;
     },
   };
+}
+
+/** What V8's `--trace-gc` lines say about the collections in a window of the server's clock. */
+interface Collections {
+  majors: number;
+  /** Main-thread marking steps before each full collection's final pause, summed. */
+  markingMs: number;
+  majorPauseMs: number;
+  scavenges: number;
+  longestScavengeMs: number;
+}
+
+/**
+ * Reads the collections that ended between `fromMs` and `toMs` from V8's `--trace-gc` output,
+ * lines like `[pid:0x…]  21320 ms: Incremental Mark-Compact 320.9 (363.1) -> 242.6 (362.5) MB,
+ * pooled: 0.0 MB, 18.84 / 0.00 ms (+ 283.5 ms in 50 steps since start of marking, …`. V8 counts
+ * from the isolate's start, a few milliseconds from `performance.now()`'s origin.
+ */
+function collectionsBetween(output: string, fromMs: number, toMs: number): Collections {
+  const found: Collections = {
+    majors: 0,
+    markingMs: 0,
+    majorPauseMs: 0,
+    scavenges: 0,
+    longestScavengeMs: 0,
+  };
+  const line =
+    /\s(\d+) ms: (Scavenge|[\w ]*Mark-Compact)\b[^\n]*? MB, ([\d.]+) \/ [\d.]+ ms(?: \(\+ ([\d.]+) ms in \d+ steps)?/g;
+  for (const [, at, kind, pause, marking] of output.matchAll(line)) {
+    if (Number(at) < fromMs || Number(at) > toMs) continue;
+    if (kind === "Scavenge") {
+      found.scavenges++;
+      found.longestScavengeMs = Math.max(found.longestScavengeMs, Number(pause));
+    } else {
+      found.majors++;
+      found.majorPauseMs += Number(pause);
+      found.markingMs += Number(marking ?? 0);
+    }
+  }
+  return found;
+}
+
+/** An answer as the load reads it. */
+interface LoadAnswer {
+  status: number;
+  contentType: string;
+  text: string;
+}
+
+/**
+ * Connections of the load's waits and submits: kept alive, as many as needed. The load holds ten
+ * thousand requests at once, and `node:http` holds one in ~19 KB where `fetch` takes ~83 KB: with
+ * `fetch` the load process grew to 1 GB and its own garbage collection held up the wakes it timed.
+ */
+const loadAgent = new Agent({ keepAlive: true, maxSockets: Infinity });
+
+/** One request of the load, read to its end. */
+function loadRequest(
+  url: string,
+  init: { method?: string; headers?: Record<string, string>; body?: string } = {},
+): Promise<LoadAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(url, {
+      method: init.method ?? "GET",
+      headers: init.headers,
+      agent: loadAgent,
+    }, (res) => {
+      let text = "";
+      res.setEncoding("utf8");
+      res.on("data", (chunk: string) => text += chunk);
+      res.on("end", () =>
+        resolve({
+          status: res.statusCode ?? 0,
+          contentType: String(res.headers["content-type"] ?? ""),
+          text,
+        }));
+      res.on("error", reject);
+    });
+    req.on("error", reject);
+    req.end(init.body);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -174,6 +262,7 @@ async function serveService(sessions: number, baseline: number) {
         heapUsedMb: memory.heapUsed / 2 ** 20,
         heapTotalMb: memory.heapTotal / 2 ** 20,
         stallMs: stalls.take(),
+        nowMs: performance.now(),
       } satisfies ServerStats,
     );
   });
@@ -393,7 +482,7 @@ async function measure() {
       HOSTNAME: "127.0.0.1",
       LOG_LEVEL: "error",
     },
-    SERVER_V8_FLAGS,
+    [SERVER_V8_FLAGS, TRACE_GC].filter(Boolean).join(","),
   );
   const pid = child.pid;
   const origin = `http://127.0.0.1:${announced.port}`;
@@ -417,7 +506,7 @@ async function measure() {
         KV === "file"
           ? "in a fresh local file (BENCH_KV=memory for :memory:)"
           : "in memory (its data counts in the server's RSS)"
-      }; server V8 flags: ${SERVER_V8_FLAGS || "none"}`,
+      }; server V8 flags: ${SERVER_V8_FLAGS || "none"} (and ${TRACE_GC}, to report collections)`,
   );
   console.log(
     `open files (ulimit -n): server ${fdLimit(pid)}, load ${fdLimit("self")}; ${
@@ -432,17 +521,17 @@ async function measure() {
   async function waitOnce(w: Waiter): Promise<string> {
     const auth = `Bearer ${w.token}`;
     if (w.kind === "rest") {
-      const res = await fetch(
+      const res = await loadRequest(
         `${origin}/api/feedback/${w.id}/result?wait=${REST_WAIT_SECONDS}`,
         { headers: { Authorization: auth } },
       );
-      const body = await res.json();
+      const body = JSON.parse(res.text);
       if (res.status === 200) return body.data.status;
       if (body.error?.code === "NO_FEEDBACK_AVAILABLE") return body.error.details.status;
       return `error: ${res.status} ${body.error?.code}`;
     }
     const id = ++rpcId;
-    const res = await fetch(`${origin}/mcp`, {
+    const res = await loadRequest(`${origin}/mcp`, {
       method: "POST",
       headers: {
         Authorization: auth,
@@ -460,9 +549,9 @@ async function measure() {
         },
       }),
     });
-    const text = await res.text();
+    const text = res.text;
     // A JSON answer or an SSE stream of `data:` lines; the call's answer carries its id.
-    const messages = res.headers.get("content-type")?.includes("text/event-stream")
+    const messages = res.contentType.includes("text/event-stream")
       ? text.split("\n").filter((l) => l.startsWith("data:")).map((l) => JSON.parse(l.slice(5)))
       : [JSON.parse(text)];
     const answer = messages.find((m) => m.id === id);
@@ -505,7 +594,7 @@ async function measure() {
   async function submit(id: string): Promise<number> {
     const n = ++addresses;
     const sentAt = performance.now();
-    const res = await fetch(`${origin}/api/feedback/${id}/submit`, {
+    const res = await loadRequest(`${origin}/api/feedback/${id}/submit`, {
       method: "POST",
       headers: {
         "Content-Type": "application/json",
@@ -513,8 +602,7 @@ async function measure() {
       },
       body: JSON.stringify({ freeText: "yes" }),
     });
-    if (res.status !== 200) throw new Error(`submit failed: ${res.status} ${await res.text()}`);
-    await res.body?.cancel();
+    if (res.status !== 200) throw new Error(`submit failed: ${res.status} ${res.text}`);
     return sentAt;
   }
 
@@ -601,7 +689,7 @@ async function measure() {
     const watchStalls = setInterval(async () => {
       serverStall = Math.max(serverStall, (await stats()).stallMs);
     }, 1000);
-    await stats(); // starts the server's count afresh
+    const answeringFrom = (await stats()).nowMs; // also starts the server's stall count afresh
     await Promise.all(sample.map(async (index, k) => {
       await sleep((k * SAMPLE_SPREAD_MS) / sample.length);
       const w = waiters[index];
@@ -613,7 +701,8 @@ async function measure() {
     }));
     const sampleCpu = (cpuSeconds(pid) - c0) / ((performance.now() - s0) / 1000) * 100;
     clearInterval(watchStalls);
-    serverStall = Math.max(serverStall, (await stats()).stallMs);
+    const answered = await stats();
+    serverStall = Math.max(serverStall, answered.stallMs);
     const loadStall = loadStalls.take();
 
     // Shutdown: SIGTERM, then time until every open wait has its answer and the server exits.
@@ -629,8 +718,10 @@ async function measure() {
     const exitMs = performance.now() - k0;
     const report = (await stderr).trim().split("\n");
     const server = JSON.parse(report.at(-1) || "{}") as { shutdownMs?: number };
+    const serverOutput = await output;
     const outputFile = Deno.env.get("SERVER_OUTPUT");
-    if (outputFile) await Deno.writeTextFile(outputFile, await output);
+    if (outputFile) await Deno.writeTextFile(outputFile, serverOutput);
+    const gc = collectionsBetween(serverOutput, answeringFrom, answered.nowMs);
     const outcomes = new Map<string, number>();
     for (const w of open) outcomes.set(w.outcome!, (outcomes.get(w.outcome!) ?? 0) + 1);
 
@@ -687,6 +778,16 @@ async function measure() {
       `longest event-loop stall while answering: server ${serverStall.toFixed(0)} ms, load ${
         loadStall.toFixed(0)
       } ms (a wake that slow was held up there)`,
+    );
+    console.log(
+      `garbage collection while answering: ${gc.majors} full (mark-compact; ${
+        gc.markingMs.toFixed(0)
+      } ms of incremental marking and ${
+        gc.majorPauseMs.toFixed(0)
+      } ms of final pauses), ${gc.scavenges} scavenges (longest ${
+        gc.longestScavengeMs.toFixed(0)
+      } ms); a full collection of a heap ` +
+        `this size slows every answer while it marks`,
     );
     console.log(`submit -> that waiter woken, ${WAITERS} waiting:`);
     console.log(`  all   ${summary(all)}`);
