@@ -4,10 +4,13 @@
  * size it, changes the host's theme and takes a screenshot.
  * @module
  */
-import type { FrameLocator, Page } from "playwright-core";
+import type { Browser, FrameLocator, Page } from "playwright-core";
 import { bundleForBrowser } from "../scripts/bundle.ts";
 import { SCREENSHOTS } from "./_browser.ts";
 import { eventually } from "./_wait.ts";
+
+/** How long a test waits for the host or a view: a view loads its bundle and calls the server. */
+export const APP_WAIT = { timeout: 15_000 };
 
 /** Where the fixture serves the host page (and `${HOST_PATH}.js`, its script). */
 export const HOST_PATH = "/__test-host";
@@ -55,6 +58,53 @@ export async function hostPages(): Promise<Record<string, () => Response>> {
     [`${HOST_PATH}.js`]: () =>
       new Response(script, { headers: { "content-type": "text/javascript; charset=utf-8" } }),
   };
+}
+
+/** Options of {@link openHost}. */
+export interface HostOptions {
+  /** Where the host page is served (`serveAppInstance`'s origin, or another name for it). */
+  origin: string;
+  /** The bearer token the host's MCP client sends. */
+  token: string;
+  theme?: "light" | "dark";
+  locale?: string;
+  /** `default`: the host gives views the spec's default CSP instead of what they declare. */
+  csp?: "default";
+  /** Collects console errors, CSP reports and page errors, for the test to assert none. */
+  problems: string[];
+}
+
+/**
+ * A new browser context on the host page, as a person with this theme and locale, ready once the
+ * host says so. With `csp: "default"` the console's CSP reports are expected: they are returned
+ * as `blocked` instead of landing in `problems`.
+ */
+export async function openHost(
+  browser: Browser,
+  options: HostOptions,
+): Promise<{ page: Page; blocked: string[] }> {
+  const { theme = "light", locale = "en-US", problems } = options;
+  const context = await browser.newContext({
+    viewport: { width: 390, height: 900 },
+    colorScheme: theme,
+    deviceScaleFactor: 1,
+    locale,
+  });
+  const page = await context.newPage();
+  const blocked: string[] = [];
+  page.on("console", (message) => {
+    const text = message.text();
+    if (options.csp === "default" && /Content.Security.Policy/i.test(text)) blocked.push(text);
+    else if (message.type() === "error" || /Content.Security.Policy/i.test(text)) {
+      problems.push(`console: ${text}`);
+    }
+  });
+  page.on("pageerror", (error) => problems.push(`pageerror: ${error}`));
+  const query = new URLSearchParams({ token: options.token, mcp: "/mcp", theme, locale });
+  if (options.csp) query.set("csp", options.csp);
+  await page.goto(`${options.origin}${HOST_PATH}?${query}`);
+  await page.waitForSelector("html[data-ready]", APP_WAIT);
+  return { page, blocked };
 }
 
 /** What the host page exposes (see `_mcp_app_host.ts`). */

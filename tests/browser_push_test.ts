@@ -14,10 +14,9 @@
  */
 import assert from "node:assert/strict";
 import { type Browser, chromium, type Page } from "playwright-core";
-import { createApp } from "../app.ts";
 import { PushDevices } from "../lib/notify/push_devices.ts";
 import { generateVapidKeys } from "../lib/notify/vapid_keys.ts";
-import { createSessionViaApi, createTestInstance, randomOwner, tokenFor } from "./_helpers.ts";
+import { createSessionViaApi, randomOwner, serveTestInstance, tokenFor } from "./_helpers.ts";
 import { eventually } from "./_wait.ts";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -41,23 +40,15 @@ function notifications(page: Page, tag?: string) {
 }
 
 Deno.test("web push in a real browser: the button, a pushed notification and its close, the link it opens", async (t) => {
-  let fetchApp: (request: Request) => Response | Promise<Response> = () =>
-    new Response("starting", { status: 503 });
-  const server = Deno.serve(
-    { port: 0, hostname: "127.0.0.1", onListen() {} },
-    (request) => fetchApp(request),
-  );
-  const origin = `http://127.0.0.1:${server.addr.port}`;
   const vapid = await generateVapidKeys();
-  const instance = await createTestInstance({
+  await using served = await serveTestInstance({
     env: {
-      PUBLIC_BASE_URL: origin,
       VAPID_PUBLIC_KEY: vapid.publicKey,
       VAPID_PRIVATE_KEY: vapid.privateKey,
       VAPID_SUBJECT: "mailto:ops@example.com",
     },
   });
-  fetchApp = createApp(instance.services).fetch;
+  const { instance, origin } = served;
   const browser: Browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
   const pageErrors: string[] = [];
   try {
@@ -183,7 +174,5 @@ Deno.test("web push in a real browser: the button, a pushed notification and its
     assert.deepEqual(pageErrors, []);
   } finally {
     await browser.close();
-    await instance[Symbol.asyncDispose]();
-    await server.shutdown();
   }
 });

@@ -15,16 +15,15 @@ import { connectAppClient, serveAppInstance } from "./_mcp_app_fixture.ts";
 import { eventually } from "./_wait.ts";
 import { CHROMIUM, CHROMIUM_ARGS } from "./_browser.ts";
 import {
-  HOST_PATH,
+  APP_WAIT,
   hostPages,
+  openHost,
   screenshot,
   setTheme,
   show,
   sized,
   type TestHost,
 } from "./_mcp_app_browser.ts";
-
-const WAIT = { timeout: 15_000 };
 
 const QUESTION = {
   title: "Release 2.4",
@@ -49,34 +48,14 @@ Deno.test("the feedback form works as an MCP App in a real browser", async (t) =
   const problems: string[] = [];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 
-  /** A new browser context on the host page, as a person with this theme and locale. */
-  const openHost = async (options: { theme?: "light" | "dark"; locale?: string } = {}) => {
-    const { theme = "light", locale = "en-US" } = options;
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 900 },
-      colorScheme: theme,
-      deviceScaleFactor: 1,
-      locale,
-    });
-    const page = await context.newPage();
-    page.on("console", (message) => {
-      const text = message.text();
-      if (message.type() === "error" || /Content.Security.Policy/i.test(text)) {
-        problems.push(`console: ${text}`);
-      }
-    });
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error}`));
-    const query = new URLSearchParams({ token, mcp: "/mcp", theme, locale });
-    await page.goto(`${served.origin}${HOST_PATH}?${query}`);
-    await page.waitForSelector("html[data-ready]", WAIT);
-    return page;
-  };
+  const host = async (options: { theme?: "light" | "dark"; locale?: string } = {}) =>
+    (await openHost(browser, { origin: served.origin, token, problems, ...options })).page;
 
   try {
     await t.step(
       "an answer in the iframe reaches the agent waiting on get_feedback_result",
       async () => {
-        const page = await openHost();
+        const page = await host();
         const tools = await page.evaluate(() => {
           const { modelTools, appOnlyTools } =
             (globalThis as unknown as { testHost: TestHost }).testHost;
@@ -103,19 +82,19 @@ Deno.test("the feedback form works as an MCP App in a real browser", async (t) =
         });
         waiting.catch(() => {}); // awaited below; a failing step must not leave it unhandled
 
-        await frame.locator('[data-view="form"]').waitFor(WAIT);
+        await frame.locator('[data-view="form"]').waitFor(APP_WAIT);
         assert.equal(await frame.locator("h1").textContent(), "Release 2.4");
         assert.equal(await frame.locator(".message strong").textContent(), "ship");
         assert.equal(await frame.locator("legend").textContent(), "Choose any that apply");
         await frame.getByRole("button", { name: "Send answer" }).click();
         // An empty answer is refused in the view, without asking the server.
         await frame.getByRole("alert").filter({ hasText: "Choose an option or write an answer." })
-          .waitFor(WAIT);
+          .waitFor(APP_WAIT);
         await frame.getByLabel("Wait a day").check();
         await frame.getByLabel("Cancel").check();
         await frame.getByLabel("Anything to add? (optional)").fill("CI is red on Windows.");
         await frame.getByRole("button", { name: "Send answer" }).click();
-        await frame.locator('[data-view="thanks"]').waitFor(WAIT);
+        await frame.locator('[data-view="thanks"]').waitFor(APP_WAIT);
         assert.equal(await frame.locator("h2").textContent(), "✓Thank you!");
         assert.match(
           await frame.locator(".summary").textContent() ?? "",
@@ -136,7 +115,7 @@ Deno.test("the feedback form works as an MCP App in a real browser", async (t) =
         // A result without a question (an unknown session) says so in its view.
         const missing = await show(page, "get_feedback_result", { sessionId: crypto.randomUUID() });
         assert.equal(missing.result.isError, true);
-        await missing.frame.locator('[data-view="unavailable"]').waitFor(WAIT);
+        await missing.frame.locator('[data-view="unavailable"]').waitFor(APP_WAIT);
         assert.equal(
           await missing.frame.getByRole("alert").textContent(),
           "There is no question to answer here.",
@@ -148,27 +127,27 @@ Deno.test("the feedback form works as an MCP App in a real browser", async (t) =
     await t.step(
       "an answer on the web page turns the iframe to 'answered somewhere else'",
       async () => {
-        const page = await openHost({ locale: "zh-CN", theme: "dark" });
+        const page = await host({ locale: "zh-CN", theme: "dark" });
         const { result, frame } = await show(page, "interactive_feedback", QUESTION_ZH);
-        await frame.locator('[data-view="form"]').waitFor(WAIT);
+        await frame.locator('[data-view="form"]').waitFor(APP_WAIT);
         assert.equal(await frame.getByRole("button").textContent(), "提交回答");
         // A second view of the same question (the agent read its result): both must turn.
         const second = await show(page, "get_feedback_result", {
           sessionId: result.structuredContent!.sessionId,
         });
-        await second.frame.locator('[data-view="form"]').waitFor(WAIT);
+        await second.frame.locator('[data-view="form"]').waitFor(APP_WAIT);
 
         const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } }))
           .newPage();
         await phone.goto(`${result.structuredContent!.feedbackUrl}?lang=zh`);
-        await phone.waitForSelector("html[data-hydrated]", WAIT);
+        await phone.waitForSelector("html[data-hydrated]", APP_WAIT);
         await phone.getByLabel("等一天").check();
         await phone.getByRole("button", { name: "提交回答" }).click();
-        await phone.waitForSelector('[data-view="thanks"]', WAIT);
+        await phone.waitForSelector('[data-view="thanks"]', APP_WAIT);
         await phone.context().close();
 
         for (const view of [frame, second.frame]) {
-          await view.locator('[data-view="answered"]').waitFor(WAIT);
+          await view.locator('[data-view="answered"]').waitFor(APP_WAIT);
           assert.equal(await view.locator("h2").textContent(), "✓已经回答过了");
           assert.equal(
             await view.locator(".outcome > p").textContent(),
@@ -193,9 +172,9 @@ Deno.test("the feedback form works as an MCP App in a real browser", async (t) =
           ] as const
         ) {
           // One view per language; the host changes its theme and width around it.
-          const page = await openHost({ locale });
+          const page = await host({ locale });
           const { frame } = await show(page, "interactive_feedback", question);
-          await frame.locator('[data-view="form"]').waitFor(WAIT);
+          await frame.locator('[data-view="form"]').waitFor(APP_WAIT);
           assert.equal(
             await frame.locator("html").getAttribute("lang"),
             lang === "zh" ? "zh-CN" : "en",

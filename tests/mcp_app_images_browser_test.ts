@@ -12,15 +12,21 @@
  * - Screenshots (light/dark × en/zh × 390/1200 px) go to `artifacts/screenshots/`.
  */
 import assert from "node:assert/strict";
-import { chromium, type FrameLocator, type Page } from "playwright-core";
+import { chromium, type FrameLocator } from "playwright-core";
 import { randomOwner, tokenFor } from "./_helpers.ts";
 import { imageInput, jpegOf, pngOf } from "./_images.ts";
 import { CHROMIUM, CHROMIUM_ARGS } from "./_browser.ts";
-import { HOST_PATH, hostPages, screenshot, setTheme, show, sized } from "./_mcp_app_browser.ts";
+import {
+  APP_WAIT,
+  hostPages,
+  openHost,
+  screenshot,
+  setTheme,
+  show,
+  sized,
+} from "./_mcp_app_browser.ts";
 import { serveAppInstance } from "./_mcp_app_fixture.ts";
 import { eventually } from "./_wait.ts";
-
-const WAIT = { timeout: 15_000 };
 
 /** A screenshot-like PNG (blue left half, white right half) and a photo-like JPEG. */
 const SCREEN = pngOf(1600, 1000, { color: [40, 90, 190] });
@@ -78,32 +84,8 @@ Deno.test("the inline form shows the question's images in a real browser", async
   const problems: string[] = [];
   const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
 
-  const openHost = async (
-    options: { theme?: "light" | "dark"; locale?: string; csp?: "default" } = {},
-  ): Promise<{ page: Page; blocked: string[] }> => {
-    const { theme = "light", locale = "en-US" } = options;
-    const context = await browser.newContext({
-      viewport: { width: 390, height: 900 },
-      colorScheme: theme,
-      deviceScaleFactor: 1,
-      locale,
-    });
-    const page = await context.newPage();
-    const blocked: string[] = [];
-    page.on("console", (message) => {
-      const text = message.text();
-      if (options.csp === "default" && /Content.Security.Policy/i.test(text)) blocked.push(text);
-      else if (message.type() === "error" || /Content.Security.Policy/i.test(text)) {
-        problems.push(`console: ${text}`);
-      }
-    });
-    page.on("pageerror", (error) => problems.push(`pageerror: ${error}`));
-    const query = new URLSearchParams({ token, mcp: "/mcp", theme, locale });
-    if (options.csp) query.set("csp", options.csp);
-    await page.goto(`${hostOrigin}${HOST_PATH}?${query}`);
-    await page.waitForSelector("html[data-ready]", WAIT);
-    return { page, blocked };
-  };
+  const host = (options: { locale?: string; csp?: "default" } = {}) =>
+    openHost(browser, { origin: hostOrigin, token, problems, ...options });
 
   try {
     let sessionId = "";
@@ -111,10 +93,10 @@ Deno.test("the inline form shows the question's images in a real browser", async
     await t.step(
       "interactive_feedback's view shows both images from the agent's arguments, and a click enlarges one with its alt text",
       async () => {
-        const { page } = await openHost();
+        const { page } = await host();
         const { result, frame, index } = await show(page, "interactive_feedback", QUESTION);
         sessionId = result.structuredContent!.sessionId;
-        await frame.locator('[data-view="form"]').waitFor(WAIT);
+        await frame.locator('[data-view="form"]').waitFor(APP_WAIT);
         const items = frame.locator(".form-images li");
         assert.equal(await items.count(), 2);
         const q1 = frame.locator('li[data-image="q1"] img');
@@ -144,7 +126,7 @@ Deno.test("the inline form shows the question's images in a real browser", async
         );
         await button.click();
         const zoomed = frame.locator('li[data-image="q1"].zoomed');
-        await zoomed.waitFor(WAIT);
+        await zoomed.waitFor(APP_WAIT);
         assert.equal(await button.getAttribute("aria-expanded"), "true");
         assert.equal(
           await frame.locator(".form-image-alt").textContent(),
@@ -159,7 +141,7 @@ Deno.test("the inline form shows the question's images in a real browser", async
           /^Image 1 of 2: show it smaller/,
         );
         await button.press("Escape");
-        await zoomed.waitFor({ state: "detached", ...WAIT });
+        await zoomed.waitFor({ state: "detached", ...APP_WAIT });
         await page.context().close();
       },
     );
@@ -167,9 +149,9 @@ Deno.test("the inline form shows the question's images in a real browser", async
     await t.step(
       "get_feedback_result's view, whose arguments carry no images, loads them from the capability address its resource allows",
       async () => {
-        const { page } = await openHost();
+        const { page } = await host();
         const { frame } = await show(page, "get_feedback_result", { sessionId });
-        await frame.locator('[data-view="form"]').waitFor(WAIT);
+        await frame.locator('[data-view="form"]').waitFor(APP_WAIT);
         assert.equal(
           await frame.locator('li[data-image="q1"] img').getAttribute("src"),
           `${base}/feedback/${sessionId}/images/q1`,
@@ -182,16 +164,16 @@ Deno.test("the inline form shows the question's images in a real browser", async
     await t.step(
       "a host that keeps the default policy still shows the agent's bytes; an address it blocks is replaced by the alt text and a pointer to the page",
       async () => {
-        const { page, blocked } = await openHost({ csp: "default" });
+        const { page, blocked } = await host({ csp: "default" });
         const asked = await show(page, "interactive_feedback", {
           ...QUESTION,
           title: "Default policy",
         });
-        await asked.frame.locator('[data-view="form"]').waitFor(WAIT);
+        await asked.frame.locator('[data-view="form"]').waitFor(APP_WAIT);
         await untilLoaded(asked.frame, { q1: 1600, q2: 1200 });
 
         const read = await show(page, "get_feedback_result", { sessionId });
-        await read.frame.locator('[data-view="form"]').waitFor(WAIT);
+        await read.frame.locator('[data-view="form"]').waitFor(APP_WAIT);
         const missing = read.frame.locator(".form-image-missing");
         await eventually(async () => await missing.count() === 2, "both images replaced");
         assert.match(
@@ -212,9 +194,9 @@ Deno.test("the inline form shows the question's images in a real browser", async
             ["zh", "zh-CN", QUESTION_ZH],
           ] as const
         ) {
-          const { page } = await openHost({ locale });
+          const { page } = await host({ locale });
           const { frame, index } = await show(page, "interactive_feedback", question);
-          await frame.locator('[data-view="form"]').waitFor(WAIT);
+          await frame.locator('[data-view="form"]').waitFor(APP_WAIT);
           await untilLoaded(frame, { q1: 1600, q2: 1200 });
           const label = lang === "zh" ? /^第 1 张图片（共 2 张）：放大查看/ : /^Image 1 of 2/;
           assert.equal(await frame.getByRole("button", { name: label }).count(), 1);
