@@ -12,7 +12,8 @@
  * `_submit.ts`, the props in `_props.ts`, the hooks `_countdown.ts`, `_live_status.ts`,
  * `_shortcuts.ts`, `_draft_storage.ts` and `_image_intake.ts` (paste, drop), the answer's images
  * in `_attachments.ts` (scaled by `_image_scale.ts`), and the views `_StatusLine.tsx`,
- * `_Outcome.tsx`, `_AnswerSummary.tsx`, `_Gallery.tsx`, `_ImagePicker.tsx` and `_Announcer.tsx`.
+ * `_FreeTextField.tsx`, `_Outcome.tsx`, `_AnswerSummary.tsx`, `_Gallery.tsx`, `_ImagePicker.tsx` and
+ * `_Announcer.tsx`.
  * @module
  */
 import type { JSX } from "preact";
@@ -20,7 +21,6 @@ import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { format } from "../lib/i18n.ts";
 // Length as the server counts it: code points, so an emoji is one character, not two.
-import { codePointLength as codePoints } from "../lib/text.ts";
 import { answerErrorValues } from "./answer_errors.ts";
 import { Announcer } from "./_Announcer.tsx";
 import { createAttachments } from "./_attachments.ts";
@@ -30,6 +30,7 @@ import { Gallery } from "./_Gallery.tsx";
 import { useImageIntake } from "./_image_intake.ts";
 import { ImagePicker } from "./_ImagePicker.tsx";
 import { useLiveStatus } from "./_live_status.ts";
+import { FreeTextField } from "./_FreeTextField.tsx";
 import { Outcome } from "./_Outcome.tsx";
 import type { FeedbackAppProps } from "./_props.ts";
 import { useShortcuts } from "./_shortcuts.ts";
@@ -142,8 +143,6 @@ export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
     );
   }
 
-  const count = codePoints(text.value.trim());
-  const over = count - props.maxFreeTextLength;
   const hasOptions = props.options.length > 0;
   return (
     <>
@@ -192,25 +191,13 @@ export default function FeedbackApp(props: FeedbackAppProps): JSX.Element {
             </fieldset>
           )}
           {props.allowFreeText && (
-            <div class="field">
-              <label for="freeText">
-                {hasOptions ? t.freeTextLabelWithOptions : t.freeTextLabel}
-              </label>
-              <textarea
-                id="freeText"
-                name="freeText"
-                rows={hasOptions ? 3 : 5}
-                aria-describedby="counter"
-                aria-invalid={over > 0 ? "true" : undefined}
-                value={text.value}
-                onInput={(event) => state.edit(event.currentTarget.value)}
-              />
-              <p id="counter" class={over > 0 ? "counter over" : "counter"}>
-                {over > 0
-                  ? format(t.counterOver, { over })
-                  : format(t.counter, { count, max: props.maxFreeTextLength })}
-              </p>
-            </div>
+            <FreeTextField
+              value={text.value}
+              hasOptions={hasOptions}
+              maxLength={props.maxFreeTextLength}
+              messages={t}
+              onInput={(value) => state.edit(value)}
+            />
           )}
           {/* After the text fields: a no-JS post over its cap still carries them first. */}
           {props.maxImages > 0 && (

@@ -8,8 +8,9 @@
 import type { JSX } from "preact";
 import { useEffect, useRef, useState } from "preact/hooks";
 import { format } from "../lib/i18n.ts";
-import { codePointLength } from "../lib/text.ts";
-import { AnswerSummary, formatRemaining } from "../islands/FeedbackApp.tsx";
+import { formatRemaining } from "../islands/FeedbackApp.tsx";
+import { FreeTextField } from "../islands/_FreeTextField.tsx";
+import { Outcome, outcomeViewOf } from "../islands/_Outcome.tsx";
 import type { FormController, ShownImage } from "./controller.ts";
 import type { FormStrings } from "./strings.ts";
 
@@ -49,7 +50,7 @@ export function FeedbackForm({ form }: { form: FormController }): JSX.Element {
       {view === "loading" && <p class="form-note" data-view="loading">{t.formWaiting}</p>}
       {view === "unavailable" && <Unavailable form={form} t={t} />}
       {view === "form" && <AnswerForm form={form} t={t} />}
-      {view === "outcome" && <Outcome form={form} t={t} />}
+      {view === "outcome" && <FormOutcome form={form} t={t} />}
     </main>
   );
 }
@@ -187,8 +188,6 @@ function AnswerForm({ form, t }: { form: FormController; t: FormStrings }): JSX.
     if (error) errorRef.current?.focus();
   }, [error]);
 
-  const count = codePointLength(form.text.value.trim());
-  const over = count - state.maxFreeTextLength;
   const hasOptions = state.options.length > 0;
   return (
     <section class="answer" data-view="form">
@@ -219,25 +218,13 @@ function AnswerForm({ form, t }: { form: FormController; t: FormStrings }): JSX.
           </fieldset>
         )}
         {state.allowFreeText && (
-          <div class="field">
-            <label for="freeText">
-              {hasOptions ? t.freeTextLabelWithOptions : t.freeTextLabel}
-            </label>
-            <textarea
-              id="freeText"
-              name="freeText"
-              rows={hasOptions ? 3 : 5}
-              aria-describedby="counter"
-              aria-invalid={over > 0 ? "true" : undefined}
-              value={form.text.value}
-              onInput={(event) => form.edit(event.currentTarget.value)}
-            />
-            <p id="counter" class={over > 0 ? "counter over" : "counter"}>
-              {over > 0
-                ? format(t.counterOver, { over })
-                : format(t.counter, { count, max: state.maxFreeTextLength })}
-            </p>
-          </div>
+          <FreeTextField
+            value={form.text.value}
+            hasOptions={hasOptions}
+            maxLength={state.maxFreeTextLength}
+            messages={t}
+            onInput={(value) => form.edit(value)}
+          />
         )}
         <div class="error" role="alert" ref={errorRef} tabIndex={-1}>{error}</div>
         <div class="actions">
@@ -256,53 +243,23 @@ function AnswerForm({ form, t }: { form: FormController; t: FormStrings }): JSX.
   );
 }
 
-/** The outcome (`data-view` is `thanks`, `answered`, `expired` or `cancelled`). */
-function Outcome({ form, t }: { form: FormController; t: FormStrings }): JSX.Element {
+/** The page's outcome view, worded for a form inside the chat. */
+function FormOutcome({ form, t }: { form: FormController; t: FormStrings }): JSX.Element {
   const state = form.state.value!;
   const headingRef = useRef<HTMLHeadingElement>(null);
-  const answer = state.answer;
-  const view = state.status === "completed"
-    ? form.sentHere.value ? "thanks" : "answered"
-    : state.status;
-  const [title, body] = view === "thanks"
-    ? [t.thankYouTitle, t.formThankYouBody] // the page's says "close this page"
-    : view === "answered"
-    ? [t.answeredTitle, form.news.value || !answer ? t.answeredLive : t.answeredBody]
-    : view === "expired"
-    ? [t.expiredTitle, t.expiredBody]
-    : [t.cancelledTitle, t.cancelledBody];
+  const view = outcomeViewOf(state.status, form.sentHere.value);
   // A change of view moves focus to its heading, so a screen reader reads what happened.
   useEffect(() => headingRef.current?.focus(), [view]);
   return (
-    <section class={`outcome outcome-${view}`} data-view={view} aria-labelledby="outcome-title">
-      <h2 id="outcome-title" ref={headingRef} tabIndex={-1} aria-live="polite">
-        <span class="outcome-icon" aria-hidden="true">
-          {view === "thanks" || view === "answered"
-            ? "✓"
-            : view === "expired"
-            ? <HourglassIcon />
-            : "⊘"}
-        </span>
-        {title}
-      </h2>
-      <p>{body}</p>
-      {(view === "thanks" || view === "answered") && answer && (
-        <AnswerSummary answer={answer} messages={t} />
-      )}
-    </section>
-  );
-}
-
-/** Drawn as on the page, rather than the ⌛ character that many fonts lack. */
-function HourglassIcon(): JSX.Element {
-  return (
-    <svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor">
-      <path
-        d="M6 2h12M6 22h12M7 2v4l5 6-5 6v4M17 2v4l-5 6 5 6v4"
-        stroke-width="2"
-        stroke-linecap="round"
-        stroke-linejoin="round"
-      />
-    </svg>
+    <Outcome
+      status={state.status}
+      sentHere={form.sentHere.value}
+      answer={state.answer}
+      messages={t}
+      headingRef={headingRef}
+      thanksBody={t.formThankYouBody}
+      answeredLive={form.news.value || !state.answer}
+      live
+    />
   );
 }
