@@ -63,6 +63,7 @@ import {
   checkProgressInterval,
   holdLimitSeconds,
   type ProgressUpdate,
+  spreadHoldLimit,
   waitForAnswer,
 } from "./wait.ts";
 
@@ -101,7 +102,9 @@ export interface ToolContext {
   ): CallToolResult;
   /**
    * The most seconds this call may hold: `MCP_MAX_WAIT` without a progress token (the client
-   * hears nothing until the result and gives up at its own timeout), 240 s with one.
+   * hears nothing until the result and gives up at its own timeout), 240 s with one; from 20 s
+   * up, a few seconds less at random, so that calls begun together do not end together
+   * (`spreadHoldLimit`).
    */
   holdLimit(extra: ToolExtra): number;
   /**
@@ -531,7 +534,9 @@ function toolContext(
       return { content: [{ type: "text", text }], structuredContent: facts };
     },
     holdLimit(extra) {
-      return extra.mcpReq._meta?.progressToken === undefined ? caps.maxWait : caps.withProgress;
+      return spreadHoldLimit(
+        extra.mcpReq._meta?.progressToken === undefined ? caps.maxWait : caps.withProgress,
+      );
     },
     wait(session, { waitMs, extra }) {
       const token = extra.mcpReq._meta?.progressToken;

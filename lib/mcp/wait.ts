@@ -38,6 +38,25 @@ export function holdLimitSeconds(
   return Math.min(seconds, MAX_PROGRESS_HOLD_SECONDS);
 }
 
+/** Hold limits from this many seconds up are spread (see {@link spreadHoldLimit}). */
+export const SPREAD_FROM_SECONDS = 20;
+
+/** The largest share of a hold limit that {@link spreadHoldLimit} takes off. */
+const SPREAD_SHARE = 0.15;
+
+/**
+ * A hold limit for one call: `seconds`, less a random whole number of seconds up to 15 % of it
+ * (45 s becomes 39–45 s) when it is {@link SPREAD_FROM_SECONDS} or more. Agents call again as
+ * soon as a hold ends, so calls that began together (every agent after a restart or a deploy)
+ * would end together at every limit, a wave of calls the instance must open at once; with random
+ * ends each wave is wider than the one before. Shorter limits are kept as they are.
+ */
+export function spreadHoldLimit(seconds: number, random: () => number = Math.random): number {
+  if (seconds < SPREAD_FROM_SECONDS) return seconds;
+  const most = Math.floor(seconds * SPREAD_SHARE);
+  return seconds - Math.min(most, Math.floor(random() * (most + 1)));
+}
+
 /** Throws unless `ms` is a usable progress interval: positive, at most 15 s. */
 export function checkProgressInterval(ms: number): number {
   if (!(ms > 0 && ms <= MAX_PROGRESS_INTERVAL_MS)) {
