@@ -786,8 +786,7 @@ async function measure() {
         gc.majorPauseMs.toFixed(0)
       } ms of final pauses), ${gc.scavenges} scavenges (longest ${
         gc.longestScavengeMs.toFixed(0)
-      } ms); a full collection of a heap ` +
-        `this size slows every answer while it marks`,
+      } ms)${gc.majors ? "; a full collection slows every answer while it marks" : ""}`,
     );
     console.log(`submit -> that waiter woken, ${WAITERS} waiting:`);
     console.log(`  all   ${summary(all)}`);

@@ -20,7 +20,6 @@ import type { JSX } from "preact";
 import { useComputed, useSignal, useSignalEffect } from "@preact/signals";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { format } from "../lib/i18n.ts";
-// Length as the server counts it: code points, so an emoji is one character, not two.
 import { answerErrorValues } from "./answer_errors.ts";
 import { Announcer } from "./_Announcer.tsx";
 import { createAttachments } from "./_attachments.ts";

@@ -604,6 +604,28 @@ Deno.test("with a progress token and MCP_PROGRESS_HOLD, get_feedback_result hold
   assert.ok(updates.every((u) => u.total === 30), "the whole wait is the requested 30 s");
 });
 
+Deno.test("a wait of MCP_MAX_WAIT from 20 s up may end a few seconds early, and is never said to be shortened", async () => {
+  // The hold limit is spread (lib/mcp/wait.ts, spreadHoldLimit): 20 s becomes 17–20 s at random.
+  // Three calls at once, so that a note wrongly added to a spread hold shows with odds 342/343.
+  await using served = await serveInstance({ env: { MCP_MAX_WAIT: "20" } });
+  await using mcp = await connectClient(served.mcpUrl, await tokenFor(randomOwner()));
+  const results = await Promise.all(
+    ["A?", "B?", "C?"].map((message) =>
+      mcp.client.callTool({
+        name: "interactive_feedback",
+        arguments: { message, timeout: 600, wait: 20 },
+      })
+    ),
+  );
+  for (const result of results) {
+    assert.equal(factsOf(result).status, "pending");
+    const head = textOf(result).split("\n")[0];
+    assert.doesNotMatch(head, /shortened/);
+    const [, seconds] = /^No answer yet after (\d+) s\./.exec(head) ?? [];
+    assert.ok(Number(seconds) >= 17, head); // the spread takes at most 3 s off 20
+  }
+});
+
 Deno.test("interactive_feedback's wait is capped by MCP_MAX_WAIT without a progress token, not with one under MCP_PROGRESS_HOLD", async () => {
   await using served = await serveInstance({
     env: { MCP_MAX_WAIT: "2", MCP_PROGRESS_HOLD: "240" },

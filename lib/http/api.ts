@@ -35,9 +35,9 @@ function presentQuery(c: Context): Record<string, string> {
 
 /** Middleware: parses the path's `:id` (a 400 names `sessionId`) and sets `sessionId`. */
 function sessionIdParam(): MiddlewareHandler<AppEnv> {
-  return (c, next) => {
+  return async (c, next) => {
     c.set("sessionId", parseSessionId(c.req.param("id")));
-    return next(); // not awaited: nothing follows, so a held request keeps no frame here
+    await next();
   };
 }
 

@@ -15,6 +15,6 @@ import type { AppEnv } from "./context.ts";
 export function ownerAuth(services: Pick<Services, "verifyToken">): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     c.set("owner", await authenticateBearer(services.verifyToken, c.req.header("authorization")));
-    return next(); // not awaited: nothing follows, so a held request keeps no frame here
+    await next();
   };
 }

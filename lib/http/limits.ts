@@ -101,7 +101,7 @@ export function limitAddress(
 export function addressLimit(services: LimitDeps, bucket: RateBucket): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     await limitAddress(c, { services, bucket });
-    return next(); // not awaited: nothing follows, so a held request keeps no frame here
+    await next();
   };
 }
 
@@ -112,7 +112,7 @@ export function ownerLimit(services: LimitDeps, bucket: RateBucket): MiddlewareH
     // A wiring mistake, not a client's: never count every caller as one "owner:undefined".
     if (owner === undefined) throw new Error("ownerLimit() must run after ownerAuth()");
     await limitRequest(c, { limiter: services.rateLimiter, bucket, subject: ownerSubject(owner) });
-    return next(); // not awaited: nothing follows, so a held request keeps no frame here
+    await next();
   };
 }
 

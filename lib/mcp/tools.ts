@@ -102,9 +102,8 @@ export interface ToolContext {
   ): CallToolResult;
   /**
    * The most seconds this call may hold: `MCP_MAX_WAIT` without a progress token (the client
-   * hears nothing until the result and gives up at its own timeout), 240 s with one; from 20 s
-   * up, a few seconds less at random, so that calls begun together do not end together
-   * (`spreadHoldLimit`).
+   * hears nothing until the result and gives up at its own timeout), 240 s with one. A wait
+   * held to it is spread (`spreadHoldLimit`), so that calls begun together do not end together.
    */
   holdLimit(extra: ToolExtra): number;
   /**
@@ -218,7 +217,8 @@ const interactiveFeedback = defineTool({
       : createLimit;
     const callLimit = ctx.holdLimit(extra);
     const limit = Math.min(questionLimit, callLimit);
-    const waitSeconds = Math.min(requested, limit);
+    // The texts compare `requested` with the stated limit; only the hold itself is spread.
+    const waitSeconds = Math.min(requested, questionLimit, spreadHoldLimit(callLimit));
     if (waitSeconds <= 0) return ctx.result(created, { kind: "created", reused });
     const started = Date.now();
     let settled: FeedbackSession;
@@ -262,7 +262,7 @@ const getFeedbackResult = defineTool({
   showsForm: true,
   async handler(ctx, args, extra) {
     const id = parseSessionId(args.sessionId);
-    const waitSeconds = Math.min(args.wait ?? 0, ctx.holdLimit(extra));
+    const waitSeconds = Math.min(args.wait ?? 0, spreadHoldLimit(ctx.holdLimit(extra)));
     const current = await ctx.services.feedback.getOwned(ctx.owner, id);
     if (waitSeconds <= 0 || current.status !== "pending") {
       return await answerResult(ctx, current, { kind: "status" });
@@ -534,9 +534,7 @@ function toolContext(
       return { content: [{ type: "text", text }], structuredContent: facts };
     },
     holdLimit(extra) {
-      return spreadHoldLimit(
-        extra.mcpReq._meta?.progressToken === undefined ? caps.maxWait : caps.withProgress,
-      );
+      return extra.mcpReq._meta?.progressToken === undefined ? caps.maxWait : caps.withProgress;
     },
     wait(session, { waitMs, extra }) {
       const token = extra.mcpReq._meta?.progressToken;

@@ -54,7 +54,7 @@ const SPREAD_SHARE = 0.15;
 export function spreadHoldLimit(seconds: number, random: () => number = Math.random): number {
   if (seconds < SPREAD_FROM_SECONDS) return seconds;
   const most = Math.floor(seconds * SPREAD_SHARE);
-  return seconds - Math.min(most, Math.floor(random() * (most + 1)));
+  return seconds - Math.floor(random() * (most + 1));
 }
 
 /** Throws unless `ms` is a usable progress interval: positive, at most 15 s. */
