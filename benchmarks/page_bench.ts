@@ -7,7 +7,9 @@
  *   Baselines measured in the same run: `GET /api/feedback/{id}/status` on the same session
  *   (the same KV read, JSON instead of HTML), and `GET /health`.
  * - Weight: HTML of a typical pending page, the CSS, and the JavaScript the page loads (the
- *   entry plus every chunk it imports), raw and gzip. Targets: JS ≤ 15 KB gzip, render p50 ≤ 2 ms.
+ *   entry plus every chunk it imports; the image scaling, loaded with an answer's first image, apart),
+ *   raw and gzip. Targets: JS ≤ 18 KB gzip (the budget `tests/page_islands_test.ts` checks),
+ *   render p50 ≤ 2 ms.
  *
  * Run: `deno task bench page` (after `deno task build`; SAMPLES=n to change the sample count).
  */
@@ -25,7 +27,9 @@ import { h } from "preact";
 const SAMPLES = Number(Deno.env.get("SAMPLES") ?? 2000);
 const WARMUP = 200;
 const SECRET = "bench-secret-bench-secret-bench-secret-0123";
-const TARGET_JS_GZIP = 15 * 1024;
+const TARGET_JS_GZIP = 18 * 1024;
+/** The chunk an island loads only when an answer takes its first image (`_attachments.ts`). */
+const ON_DEMAND = /^_image_scale-/;
 const TARGET_RENDER_P50_MS = 2;
 
 function percentile(sorted: number[], p: number): number {
@@ -146,6 +150,7 @@ const seen = new Set<string>();
 const queue = ["_entry.js"];
 let jsRaw = 0;
 let jsGzip = 0;
+let onDemandGzip = 0;
 while (queue.length) {
   const name = queue.shift()!;
   if (seen.has(name)) continue;
@@ -153,22 +158,30 @@ while (queue.length) {
   const bytes = await Deno.readFile(new URL(name, buildDir)).catch(() => {
     throw new Error(`static/build/${name} is missing: run \`deno task build\` first`);
   });
+  if (ON_DEMAND.test(name)) {
+    onDemandGzip += await gzipSize(bytes);
+    continue;
+  }
   jsRaw += bytes.byteLength;
   jsGzip += await gzipSize(bytes);
   for (const m of new TextDecoder().decode(bytes).matchAll(/"\.\/([\w-]+\.js)"/g)) queue.push(m[1]);
 }
+const firstLoad = [...seen].filter((name) => !ON_DEMAND.test(name));
 console.log("page weight (typical pending page, every island and chunk it loads):");
 console.log(`  HTML ${kb(html.byteLength)} raw  ${kb(await gzipSize(html))} gzip`);
 console.log(`  CSS  ${kb(css.byteLength)} raw  ${kb(await gzipSize(css))} gzip`);
 console.log(
-  `  JS   ${kb(jsRaw)} raw  ${kb(jsGzip)} gzip  (${seen.size} files: ${[...seen].join(", ")})`,
+  `  JS   ${kb(jsRaw)} raw  ${kb(jsGzip)} gzip  (${firstLoad.length} files: ${
+    firstLoad.join(", ")
+  }); ` +
+    `with an answer's first image ${kb(onDemandGzip).trim()} gzip more`,
 );
 
 const renderP50 = summarize(renderOnly).p50;
 console.log(
   `targets: JS gzip ${jsGzip <= TARGET_JS_GZIP ? "PASS" : "FAIL"} (${
     kb(jsGzip).trim()
-  } ≤ 15 KB), ` +
+  } ≤ 18 KB), ` +
     `render p50 ${renderP50 <= TARGET_RENDER_P50_MS ? "PASS" : "FAIL"} (${
       renderP50.toFixed(3)
     } ms ≤ ${TARGET_RENDER_P50_MS} ms)`,

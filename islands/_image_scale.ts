@@ -17,6 +17,7 @@
  */
 import { MAX_IMAGE_SIDE } from "../lib/images/types.ts";
 import { declaredSize } from "./_image_header.ts";
+import { ImagePixelsError, ImageTooLargeError } from "./_image_errors.ts";
 
 /** The longest side, in pixels, of an image the page sends. */
 export const MAX_SIDE = 1600;
@@ -38,12 +39,6 @@ export const MAX_SOURCE_SIDE = MAX_IMAGE_SIDE;
  * (25 MP), as the page scales down first: a 48 MP phone photo still goes.
  */
 export const MAX_SOURCE_PIXELS = 50_000_000;
-
-/** The file is an image, but even scaled and re-encoded more compactly it is over the limit. */
-export class ImageTooLargeError extends Error {}
-
-/** The file's header declares more pixels than the page opens: it was not decoded. */
-export class ImagePixelsError extends Error {}
 
 let webp: boolean | undefined;
 
