@@ -153,6 +153,30 @@ export async function sized(page: Page, frame: FrameLocator, index: number): Pro
   }, "the host sized the view to its content");
 }
 
+/**
+ * Shows the view at `index` in each of the host's themes at a phone's and a desktop's width,
+ * sized to its content, and calls `look` at each (to check it and take its screenshot).
+ */
+export async function eachLook(
+  page: Page,
+  frame: FrameLocator,
+  index: number,
+  look: (theme: "light" | "dark", width: number) => Promise<void>,
+): Promise<void> {
+  for (const theme of ["light", "dark"] as const) {
+    await setTheme(page, theme);
+    await eventually(
+      async () => await frame.locator("html").getAttribute("data-theme") === theme,
+      `the view follows the host to ${theme}`,
+    );
+    for (const width of [390, 1200]) {
+      await page.setViewportSize({ width, height: 900 });
+      await sized(page, frame, index);
+      await look(theme, width);
+    }
+  }
+}
+
 /** The host's theme changes (its page, and the context it gives every view). */
 export async function setTheme(page: Page, theme: "light" | "dark"): Promise<void> {
   await page.evaluate(

@@ -16,10 +16,10 @@ import { eventually } from "./_wait.ts";
 import { CHROMIUM, CHROMIUM_ARGS } from "./_browser.ts";
 import {
   APP_WAIT,
+  eachLook,
   hostPages,
   openHost,
   screenshot,
-  setTheme,
   show,
   sized,
   type TestHost,
@@ -179,18 +179,9 @@ Deno.test("the feedback form works as an MCP App in a real browser", async (t) =
             await frame.locator("html").getAttribute("lang"),
             lang === "zh" ? "zh-CN" : "en",
           );
-          for (const theme of ["light", "dark"] as const) {
-            await setTheme(page, theme);
-            await eventually(
-              async () => await frame.locator("html").getAttribute("data-theme") === theme,
-              `the view follows the host to ${theme}`,
-            );
-            for (const width of [390, 1200]) {
-              await page.setViewportSize({ width, height: 900 });
-              await sized(page, frame, 0);
-              await screenshot(page, `mcp-app-${theme}-${lang}-${width}.png`);
-            }
-          }
+          await eachLook(page, frame, 0, async (theme, width) => {
+            await screenshot(page, `mcp-app-${theme}-${lang}-${width}.png`);
+          });
           await frame.locator(".message a").click();
           await eventually(
             async () =>

@@ -18,10 +18,10 @@ import { imageInput, jpegOf, pngOf } from "./_images.ts";
 import { CHROMIUM, CHROMIUM_ARGS } from "./_browser.ts";
 import {
   APP_WAIT,
+  eachLook,
   hostPages,
   openHost,
   screenshot,
-  setTheme,
   show,
   sized,
 } from "./_mcp_app_browser.ts";
@@ -200,23 +200,14 @@ Deno.test("the inline form shows the question's images in a real browser", async
           await untilLoaded(frame, { q1: 1600, q2: 1200 });
           const label = lang === "zh" ? /^第 1 张图片（共 2 张）：放大查看/ : /^Image 1 of 2/;
           assert.equal(await frame.getByRole("button", { name: label }).count(), 1);
-          for (const theme of ["light", "dark"] as const) {
-            await setTheme(page, theme);
-            await eventually(
-              async () => await frame.locator("html").getAttribute("data-theme") === theme,
-              `the view follows the host to ${theme}`,
-            );
-            for (const width of [390, 1200]) {
-              await page.setViewportSize({ width, height: 900 });
-              await sized(page, frame, index);
-              const [one, two] = [
-                await boxOf(frame, '[data-image="q1"]'),
-                await boxOf(frame, '[data-image="q2"]'),
-              ];
-              assert.equal(one.top, two.top, `side by side at ${width} px`);
-              await screenshot(page, `mcp-app-images-${theme}-${lang}-${width}.png`);
-            }
-          }
+          await eachLook(page, frame, index, async (theme, width) => {
+            const [one, two] = [
+              await boxOf(frame, '[data-image="q1"]'),
+              await boxOf(frame, '[data-image="q2"]'),
+            ];
+            assert.equal(one.top, two.top, `side by side at ${width} px`);
+            await screenshot(page, `mcp-app-images-${theme}-${lang}-${width}.png`);
+          });
           await page.context().close();
         }
       },
